@@ -1,0 +1,53 @@
+import type { DoctorCheck } from '../../core/doctor.js';
+import { defineCommand } from '../command.js';
+
+export default defineCommand({
+  name: 'doctor',
+  summary: 'check Node, the ML backend, terraform, kubeconfig, image builders, AWS credentials and the registry',
+  async handler(ctx) {
+    const doctor = await import('../../core/doctor.js');
+    const env = ctx.process.env;
+    const config = await ctx.config().catch((error: unknown) => error as Error);
+    const configCheck: DoctorCheck = {
+      name: 'config',
+      async run() {
+        if (!(config instanceof Error)) return { status: 'ok', detail: config.file };
+        const hint = (config as { hint?: string }).hint;
+        return { status: 'warn', detail: config.message.split('\n').join('; '), ...(hint ? { fix: hint } : {}) };
+      },
+    };
+    const checks: DoctorCheck[] = [
+      doctor.nodeCheck(),
+      configCheck,
+      doctor.backendCheck(config instanceof Error ? 'auto' : config.config.train.backend),
+      doctor.terraformCheck(),
+      doctor.kubeCheck(env, config instanceof Error ? undefined : config.config.cluster.context),
+      doctor.builderCheck(),
+      doctor.awsCheck(env),
+    ];
+    if (!(config instanceof Error)) {
+      checks.push({
+        name: 'registry',
+        run: async () => {
+          const registry = await ctx.registry(config);
+          const versions = await registry.versions();
+          return { status: 'ok', detail: `${registry.store.uri} (${versions.length} version(s) of ${registry.model})` };
+        },
+      });
+    }
+    const results = await doctor.runDoctor(checks);
+    const failed = results.filter((r) => r.status === 'fail');
+    return {
+      json: { ok: failed.length === 0, checks: results },
+      exitCode: failed.length ? 1 : 0,
+      human: (print, style) => {
+        for (const r of results) {
+          const mark = r.status === 'ok' ? style.green('✓') : r.status === 'warn' ? style.yellow('!') : style.red('✗');
+          print(`${mark} ${r.name.padEnd(16)} ${r.detail}`);
+          if (r.fix && r.status !== 'ok') print(`  ${' '.repeat(16)} ${style.dim(r.fix)}`);
+        }
+        if (failed.length) print(style.red(`${failed.length} check(s) failed: ${failed.map((f) => f.name).join(', ')}.`));
+      },
+    };
+  },
+});

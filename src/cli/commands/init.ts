@@ -1,0 +1,39 @@
+import { defineCommand } from '../command.js';
+
+interface InitFlags {
+  name?: string;
+  dataset?: string;
+  registry?: string;
+  region?: string;
+  label?: string;
+  force?: boolean;
+}
+
+export default defineCommand<InitFlags>({
+  name: 'init',
+  summary: 'scaffold a project: config, training and serving entry points, Dockerfiles, CI workflow',
+  arguments: [{ name: '[dir]', description: 'project directory (default: the current one)' }],
+  options: [
+    { flags: '--name <name>', description: 'model name (default: the directory name)' },
+    { flags: '--dataset <name|path>', description: 'iris, wine, breast_cancer, synthetic, or a CSV path (default: iris)' },
+    { flags: '--label <column>', description: 'label column (default: the last column)' },
+    { flags: '--registry <uri>', description: 'model registry: file://PATH or s3://BUCKET/PREFIX' },
+    { flags: '--region <region>', description: 'AWS region (default: us-east-1)' },
+    { flags: '--force', description: 'overwrite existing files' },
+  ],
+  examples: ['mlops init my-model', 'mlops init . --yes --name churn --dataset data/churn.csv --label churned'],
+  async handler(ctx, [dir], flags) {
+    const path = await import('node:path');
+    const { initProject } = await import('../../core/init.js');
+    const result = await initProject({ dir: path.resolve(ctx.process.cwd, dir ?? '.'), io: ctx.io, ...flags });
+    const rel = path.relative(ctx.process.cwd, result.dir) || '.';
+    return {
+      json: result,
+      human: (print, style) => {
+        for (const file of result.files) print(`  ${style.green('create')} ${path.join(rel, file)}`);
+        print();
+        print(`Next: ${style.bold(`cd ${rel} && npx mlops train --local`)}`);
+      },
+    };
+  },
+});

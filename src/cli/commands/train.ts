@@ -1,0 +1,77 @@
+import { usageError } from '../../core/errors.js';
+import { defineCommand } from '../command.js';
+import { formatNumber, table } from '../terminal.js';
+
+interface TrainFlags {
+  local?: boolean;
+  watch?: boolean;
+  data?: string;
+  label?: string;
+  param?: string[];
+  major?: boolean;
+}
+
+/** `--param epochs=50 --param hiddenUnits=[64,32]` → config overrides under train.* (validated like the file). */
+export function parseParams(params: readonly string[] = []): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const param of params) {
+    const eq = param.indexOf('=');
+    if (eq <= 0) {
+      throw usageError(`--param "${param}" is not key=value.`, 'MLOPS_USAGE_E1002', 'Write it as --param epochs=100.');
+    }
+    const raw = param.slice(eq + 1);
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      // not JSON: keep the string (e.g. backend=wasm)
+    }
+    out[`train.${param.slice(0, eq)}`] = value;
+  }
+  return out;
+}
+
+export default defineCommand<TrainFlags>({
+  name: 'train',
+  summary: 'train the model (--local in-process, else as a Kubernetes Job) and register a new version',
+  streaming: true,
+  options: [
+    { flags: '--local', description: 'train in this process and register the version in the configured registry' },
+    { flags: '--watch', description: 'stream the Job’s logs and progress until it ends (cluster training)' },
+    { flags: '--data <source>', description: 'CSV path, s3:// URI, or "synthetic" (default: the config’s data.source)' },
+    { flags: '--label <column>', description: 'label column (default: the config’s, else the last column)' },
+    { flags: '--param <key=value>', description: 'hyper-parameter override, repeatable (e.g. epochs=100)', repeatable: true },
+    { flags: '--major', description: 'register as the next major version (v2.0) instead of the next minor' },
+  ],
+  examples: ['mlops train --local', 'mlops train --local --data data/wine.csv --param epochs=100 --json'],
+  async handler(ctx, _args, flags) {
+    if (!flags.local) {
+      throw usageError(
+        'Training on the cluster (a Kubernetes Job, --watch) is not available in this version of mlops.',
+        'MLOPS_USAGE_E1003',
+        'Train in-process with `mlops train --local`; cluster training arrives with the Kubernetes work.',
+      );
+    }
+    const config = await ctx.config({ 'data.source': flags.data, 'data.label': flags.label, ...parseParams(flags.param) });
+    const registry = await ctx.registry(config);
+    const [{ trainLocal }, { gitCommit }] = await Promise.all([import('../../core/train.js'), import('../../core/git.js')]);
+    const result = await trainLocal({
+      config: config.config,
+      configDir: config.dir,
+      io: ctx.io,
+      registry,
+      actor: ctx.actor(),
+      gitCommit: await gitCommit(config.dir),
+      major: flags.major,
+    });
+    return {
+      json: result,
+      human: (print, style) => {
+        print(style.bold(`${result.model} ${result.version}`) + ' registered');
+        print(table(['METRIC', 'VALUE'], Object.entries(result.metrics).map(([k, v]) => [k, formatNumber(v)])));
+        print();
+        print(`Next: ${style.bold(`mlops models show ${result.version}`)} or ${style.bold(`mlops promote ${result.version}`)}`);
+      },
+    };
+  },
+});

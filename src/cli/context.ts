@@ -1,0 +1,54 @@
+import os from 'node:os';
+import type { Readable } from 'node:stream';
+import type { LoadConfigOptions, LoadedConfig } from '../config/load.js';
+import type { ModelRegistry } from '../core/registry.js';
+import type { CliIoHost } from './io-host.js';
+import type { OutStream, Style } from './terminal.js';
+
+/** Everything the CLI touches of the process, injectable so tests run the CLI in-process. */
+export interface CliEnv {
+  readonly stdout: OutStream;
+  readonly stderr: OutStream;
+  readonly stdin: Readable & { isTTY?: boolean };
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+}
+
+export interface GlobalOptions {
+  readonly json: boolean;
+  readonly yes: boolean;
+  readonly config?: string;
+  readonly env?: string;
+  readonly verbose: boolean;
+  readonly quiet: boolean;
+  readonly color: boolean;
+}
+
+export interface CommandContext {
+  readonly io: CliIoHost;
+  readonly globals: GlobalOptions;
+  readonly process: CliEnv;
+  readonly style: Style;
+  /** Whether a person can answer prompts (a TTY, no CI, no --yes). */
+  readonly interactive: boolean;
+  /** Loads and validates the configuration once; flag values (by dotted path) win over everything. */
+  config(overrides?: LoadConfigOptions['overrides']): Promise<LoadedConfig>;
+  /** The registry of the configured model, on the store its URI selects. */
+  registry(loaded: LoadedConfig, uri?: string): Promise<ModelRegistry>;
+  /** Who is acting, for manifests and alias history. */
+  actor(): string;
+}
+
+export function actorName(env: CliEnv['env']): string {
+  if (env.GITHUB_ACTOR) return `${env.GITHUB_ACTOR} (github-actions)`;
+  const user = env.USER ?? env.LOGNAME ?? safeUsername();
+  return `${user}@${os.hostname()}`;
+}
+
+function safeUsername(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}

@@ -1,0 +1,187 @@
+import { Command, CommanderError, Option } from 'commander';
+import type { CommandDefinition, CommandOutput } from './command.js';
+import { COMMANDS } from './commands/index.js';
+import { actorName, type CliEnv, type CommandContext, type GlobalOptions } from './context.js';
+import { toErrorReport } from './handle-errors.js';
+import { packageVersion } from '../core/package-root.js';
+import { CliIoHost } from './io-host.js';
+import { createStyle } from './terminal.js';
+
+
+
+export function processEnv(): CliEnv {
+  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd() };
+}
+
+const isCi = (env: CliEnv['env']): boolean => {
+  const ci = env.CI;
+  return ci !== undefined && ci !== '' && ci !== 'false' && ci !== '0';
+};
+
+/** Runs the CLI and returns its exit code; never calls process.exit, so tests run it in-process. */
+export async function run(argv: readonly string[], cli: CliEnv = processEnv()): Promise<number> {
+  let exitCode = 0;
+  const program = new Command('mlops')
+    .description('One CLI for the ML lifecycle on AWS and Kubernetes: train, version, promote, deploy and serve.')
+    .version(packageVersion(), '--version', 'print the mlops version')
+    .addOption(new Option('--json', 'machine output: one JSON document (JSON Lines for streams) on stdout'))
+    .addOption(new Option('-y, --yes', 'never prompt; answers come from flags and defaults'))
+    .addOption(new Option('--config <path>', 'configuration file (default: mlops.config.json here or above)'))
+    .addOption(new Option('--env <name>', 'apply the environments.<name> section of the configuration'))
+    .addOption(new Option('-v, --verbose', 'more detail, and stack traces on errors'))
+    .addOption(new Option('-q, --quiet', 'only warnings and errors on stderr'))
+    .addOption(new Option('--no-color', 'no ANSI colors'))
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => cli.stdout.write(text),
+      writeErr: (text) => cli.stderr.write(text),
+    });
+
+  for (const definition of COMMANDS) {
+    register(program, definition, cli, (code) => (exitCode = code));
+  }
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
+        return 0;
+      }
+      if (argv.includes('--json')) {
+        const message = error.message.replace(/^error: /, '');
+        cli.stdout.write(`${JSON.stringify({ error: { message, hint: 'Run with --help for usage.', code: 'MLOPS_USAGE_E1002' } })}\n`);
+      }
+      return 2;
+    }
+    throw error;
+  }
+  return exitCode;
+}
+
+function commandFor(program: Command, path: readonly string[]): Command {
+  let parent = program;
+  for (const name of path) {
+    parent = parent.commands.find((c) => c.name() === name) ?? parent.command(name).exitOverride();
+  }
+  return parent;
+}
+
+function register(program: Command, definition: CommandDefinition, cli: CliEnv, setExit: (code: number) => void): void {
+  const path = definition.name.split(' ');
+  const parent = commandFor(program, path.slice(0, -1));
+  const command = parent.command(path.at(-1) ?? definition.name).description(definition.summary).exitOverride();
+  for (const arg of definition.arguments ?? []) command.argument(arg.name, arg.description);
+  if (definition.acceptsAnything) command.allowUnknownOption().allowExcessArguments();
+  for (const option of definition.options ?? []) {
+    const opt = new Option(option.flags, option.description);
+    if (option.default !== undefined) opt.default(option.default);
+    if (option.repeatable) opt.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
+    command.addOption(opt);
+  }
+  if (definition.examples?.length) {
+    command.addHelpText('after', `\nExamples:\n${definition.examples.map((e) => `  $ ${e}`).join('\n')}`);
+  }
+  command.action(async (...received: unknown[]) => {
+    const self = received.at(-1) as Command;
+    const args = received.slice(0, definition.arguments?.length ?? 0) as (string | undefined)[];
+    setExit(await execute(definition, args, self.opts(), self.optsWithGlobals<GlobalOptions>(), cli));
+  });
+}
+
+async function execute(
+  definition: CommandDefinition,
+  args: (string | undefined)[],
+  options: Record<string, unknown>,
+  rawGlobals: GlobalOptions,
+  cli: CliEnv,
+): Promise<number> {
+  const globals: GlobalOptions = {
+    json: rawGlobals.json === true,
+    yes: rawGlobals.yes === true,
+    config: rawGlobals.config,
+    env: rawGlobals.env,
+    verbose: rawGlobals.verbose === true,
+    quiet: rawGlobals.quiet === true,
+    color: rawGlobals.color !== false && cli.env.NO_COLOR === undefined,
+  };
+  const interactive = !globals.yes && !isCi(cli.env) && cli.stdin.isTTY === true;
+  const style = createStyle(globals.color && cli.stderr.isTTY === true);
+  const streaming = definition.streaming === true;
+  const io = new CliIoHost({
+    stdout: cli.stdout,
+    stderr: cli.stderr,
+    stdin: cli.stdin,
+    json: globals.json,
+    streaming,
+    interactive,
+    verbose: globals.verbose,
+    quiet: globals.quiet,
+    style,
+  });
+  const ctx = createContext(io, globals, cli, style, interactive);
+  try {
+    const output = await definition.handler(ctx, args, options);
+    if (output) printOutput(output, globals.json, streaming, cli, globals.color);
+    return output?.exitCode ?? 0;
+  } catch (error) {
+    const report = toErrorReport(error);
+    const payload = { message: report.message, hint: report.hint, code: report.code };
+    if (globals.json) {
+      cli.stdout.write(`${JSON.stringify(streaming ? { event: 'failed', error: payload } : { error: payload })}\n`);
+    }
+    if (!globals.json || cli.stderr.isTTY || globals.verbose) {
+      cli.stderr.write(`${style.red('Error:')} ${report.message}\n`);
+      if (report.hint) cli.stderr.write(`  ${style.dim(report.hint)}\n`);
+    }
+    if (globals.verbose && report.stack) cli.stderr.write(`${report.stack}\n`);
+    return report.exitCode;
+  }
+}
+
+function printOutput(output: CommandOutput, json: boolean, streaming: boolean, cli: CliEnv, color: boolean): void {
+  if (json) {
+    if (!streaming) cli.stdout.write(`${JSON.stringify(output.json, null, 2)}\n`);
+    return;
+  }
+  output.human?.((line = '') => cli.stdout.write(`${line}\n`), createStyle(color && cli.stdout.isTTY === true));
+}
+
+function createContext(
+  io: CliIoHost,
+  globals: GlobalOptions,
+  cli: CliEnv,
+  style: ReturnType<typeof createStyle>,
+  interactive: boolean,
+): CommandContext {
+  const loaded = new Map<string, Promise<Awaited<ReturnType<CommandContext['config']>>>>();
+  return {
+    io,
+    globals,
+    process: cli,
+    style,
+    interactive,
+    config(overrides) {
+      const key = JSON.stringify(overrides ?? {});
+      let pending = loaded.get(key);
+      if (!pending) {
+        pending = import('../config/load.js').then(({ loadConfig }) =>
+          loadConfig({ cwd: cli.cwd, configPath: globals.config, envName: globals.env, env: cli.env, overrides }),
+        );
+        loaded.set(key, pending);
+      }
+      return pending;
+    },
+    async registry(config, uri) {
+      const [{ resolveRegistryUri }, { openStore }, { ModelRegistry }] = await Promise.all([
+        import('../config/load.js'),
+        import('./store.js'),
+        import('../core/registry.js'),
+      ]);
+      const store = await openStore(resolveRegistryUri(uri ?? config.config.registry, config.dir));
+      return new ModelRegistry(store, config.config.name);
+    },
+    actor: () => actorName(cli.env),
+  };
+}

@@ -1,0 +1,159 @@
+import { z } from 'zod';
+
+/**
+ * The shape of `mlops.config.json`. One source for validation, defaults, types and the JSON Schema that
+ * editors use through `$schema` (written to schema/mlops.config.schema.json at build time).
+ */
+
+const modelName = z
+  .string()
+  .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'a DNS-1123 label: lowercase letters, digits and "-", 1-63 chars')
+  .describe('Model name: the registry folder, image and Kubernetes names derive from it.');
+
+const registryUri = z
+  .string()
+  .regex(/^(file:\/\/.+|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?)$/, 'file://PATH or s3://BUCKET[/PREFIX]')
+  .describe('Model registry: file://PATH (relative to the config file) or s3://BUCKET/PREFIX.');
+
+const awsRegion = z
+  .string()
+  .regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, 'an AWS region such as us-east-1')
+  .describe('AWS region.');
+
+export const dataSchema = z
+  .strictObject({
+    source: z
+      .string()
+      .min(1)
+      .describe('Training data: a CSV path (relative to the config file), an s3:// URI, or "synthetic".'),
+    label: z.string().min(1).optional().describe('Label column; default: the last column.'),
+  })
+  .describe('Training data.');
+
+export const trainSchema = z
+  .strictObject({
+    task: z.enum(['classification', 'regression']).default('classification'),
+    epochs: z.number().int().min(1).max(100_000).default(300).describe('Maximum epochs; early stopping may end sooner.'),
+    batchSize: z.number().int().min(1).max(65_536).default(32),
+    learningRate: z.number().gt(0).max(10).default(0.01),
+    hiddenUnits: z.array(z.number().int().min(1).max(4096)).max(8).default([32, 16]),
+    dropout: z.number().min(0).lt(1).default(0),
+    l2: z.number().min(0).max(1).default(0.0001).describe('L2 weight regularization.'),
+    validationSplit: z.number().gt(0).lt(1).default(0.2),
+    patience: z.number().int().min(0).default(30).describe('Epochs without validation improvement before stopping.'),
+    seed: z.number().int().min(0).default(42),
+    backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+  })
+  .describe('Training hyper-parameters (also settable with --param key=value).');
+
+export const serveSchema = z
+  .strictObject({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(0).max(65_535).default(8080),
+    alias: z.string().min(1).default('production'),
+    pollIntervalSeconds: z.number().min(0.1).default(10),
+    maxBatchSize: z.number().int().min(1).max(65_536).default(64),
+    maxBatchWaitMs: z.number().min(0).max(1000).default(2),
+    maxBodyBytes: z.number().int().min(1024).default(1_048_576),
+  })
+  .describe('The serving app (mlops serve and the serving image).');
+
+const imageSchema = z.strictObject({ repository: z.string().min(1).describe('e.g. 123.dkr.ecr.us-east-1.amazonaws.com/iris-serving') });
+
+export const imagesSchema = z
+  .strictObject({
+    training: imageSchema.optional(),
+    serving: imageSchema.optional(),
+    base: z.string().min(1).default('node:22-bookworm-slim').describe('Base image of both images.'),
+    builder: z.enum(['auto', 'docker', 'buildah', 'oci']).default('auto'),
+  })
+  .describe('Container images.');
+
+export const clusterSchema = z
+  .strictObject({
+    context: z.string().min(1).optional().describe('kubeconfig context; default: the current one.'),
+    trainingNamespace: z.string().min(1).default('training'),
+    servingNamespace: z.string().min(1).default('serving'),
+    replicas: z.number().int().min(1).max(1000).default(3),
+  })
+  .describe('The Kubernetes cluster.');
+
+export const infraSchema = z
+  .strictObject({
+    clusterName: z.string().min(1).optional().describe('EKS cluster name; default: "<name>-cluster".'),
+    vpcCidr: z.string().default('10.0.0.0/16'),
+    azCount: z.number().int().min(2).max(6).default(2),
+    natPerAz: z.boolean().default(false).describe('One NAT gateway per AZ (production) instead of one.'),
+    kubernetesVersion: z.string().regex(/^1\.\d+$/).default('1.31'),
+    nodeInstanceTypes: z.array(z.string().min(1)).min(1).default(['m6i.large']),
+    nodeMin: z.number().int().min(0).default(2),
+    nodeMax: z.number().int().min(1).default(6),
+    nodeDesired: z.number().int().min(0).default(3),
+    endpointPublicAccess: z.boolean().default(true),
+    endpointPrivateAccess: z.boolean().default(true),
+    publicAccessCidrs: z.array(z.string()).default(['0.0.0.0/0']),
+    bucketName: z.string().optional().describe('Registry bucket; default from registry when it is s3://.'),
+    addons: z
+      .array(z.enum(['kube-prometheus-stack', 'istio', 'metrics-server', 'aws-load-balancer-controller', 'cluster-autoscaler']))
+      .default(['kube-prometheus-stack', 'istio', 'metrics-server', 'aws-load-balancer-controller', 'cluster-autoscaler']),
+    state: z
+      .strictObject({
+        backend: z.enum(['s3', 'local']).default('s3'),
+        bucket: z.string().optional(),
+        key: z.string().optional(),
+        region: z.string().optional(),
+      })
+      .default({ backend: 's3' }),
+  })
+  .describe('Infrastructure stacks (mlops infra).');
+
+export const retentionSchema = z
+  .strictObject({
+    days: z.number().int().min(1).default(90),
+    keepLastAliasChanges: z.number().int().min(0).default(10).describe('Versions an alias pointed to in the last N changes are kept.'),
+  })
+  .describe('Registry retention (mlops models gc).');
+
+const sections = {
+  name: modelName,
+  registry: registryUri.default('file://.mlops/registry'),
+  region: awsRegion.default('us-east-1'),
+  data: dataSchema.default({ source: 'synthetic' }),
+  train: trainSchema.default(trainSchema.parse({})),
+  serve: serveSchema.default(serveSchema.parse({})),
+  images: imagesSchema.default(imagesSchema.parse({})),
+  cluster: clusterSchema.default(clusterSchema.parse({})),
+  infra: infraSchema.default(infraSchema.parse({})),
+  retention: retentionSchema.default(retentionSchema.parse({})),
+};
+
+/** An --env section overrides any top-level field except `name` and `environments`. */
+export const environmentSchema = z
+  .strictObject({
+    registry: registryUri.optional(),
+    region: awsRegion.optional(),
+    data: dataSchema.partial().optional(),
+    train: trainSchema.partial().optional(),
+    serve: serveSchema.partial().optional(),
+    images: imagesSchema.partial().optional(),
+    cluster: clusterSchema.partial().optional(),
+    infra: infraSchema.partial().optional(),
+    retention: retentionSchema.partial().optional(),
+  })
+  .describe('Overrides for one environment, chosen with --env NAME.');
+
+export const configSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    ...sections,
+    environments: z.record(z.string(), environmentSchema).default({}),
+  })
+  .describe('mlops project configuration (mlops.config.json).');
+
+export type MlopsConfigInput = z.input<typeof configSchema>;
+export type MlopsConfig = Omit<z.output<typeof configSchema>, '$schema' | 'environments'>;
+export type TrainParams = z.output<typeof trainSchema>;
+export type ServeConfig = z.output<typeof serveSchema>;
+export type InfraConfig = z.output<typeof infraSchema>;
+export type ClusterConfig = z.output<typeof clusterSchema>;
+export type ImagesConfig = z.output<typeof imagesSchema>;

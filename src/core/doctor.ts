@@ -1,0 +1,130 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export type CheckStatus = 'ok' | 'warn' | 'fail';
+
+export interface CheckResult {
+  readonly name: string;
+  readonly status: CheckStatus;
+  readonly detail: string;
+  /** How to fix a miss. */
+  readonly fix?: string;
+}
+
+export interface DoctorCheck {
+  readonly name: string;
+  run(): Promise<Omit<CheckResult, 'name'>>;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function runTool(command: string, args: readonly string[]): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile(command, args, { timeout: 10_000 }, (error, stdout) => resolve(error ? undefined : stdout.trim()));
+  });
+}
+
+export const nodeCheck = (version = process.versions.node): DoctorCheck => ({
+  name: 'node',
+  async run() {
+    const [major = 0, minor = 0] = version.split('.').map(Number);
+    const ok = major > 20 || (major === 20 && minor >= 19);
+    return ok
+      ? { status: 'ok', detail: `Node ${version}` }
+      : { status: 'fail', detail: `Node ${version} is too old`, fix: 'Install Node 20.19 or newer (22 LTS recommended).' };
+  },
+});
+
+export const backendCheck = (preferred: 'auto' | 'tensorflow' | 'wasm' | 'cpu' = 'auto'): DoctorCheck => ({
+  name: 'ml backend',
+  async run() {
+    const { loadTf } = await import('../ml/index.js');
+    const { backend } = await loadTf(preferred);
+    return backend === 'tensorflow'
+      ? { status: 'ok', detail: 'tfjs-node (native TensorFlow)' }
+      : {
+          status: 'ok',
+          detail: `${backend} (portable${backend === 'cpu' ? ', slow' : ''})`,
+          fix: 'Optional: npm install @tensorflow/tfjs-node for native speed where its library can be downloaded.',
+        };
+  },
+});
+
+export const terraformCheck = (): DoctorCheck => ({
+  name: 'terraform',
+  async run() {
+    const out = await runTool('terraform', ['version', '-json']);
+    if (!out) {
+      return { status: 'warn', detail: 'not found (needed by mlops infra)', fix: 'Install Terraform ≥ 1.5: https://developer.hashicorp.com/terraform/install' };
+    }
+    const version = (JSON.parse(out) as { terraform_version?: string }).terraform_version ?? '?';
+    const [major = 0, minor = 0] = version.split('.').map(Number);
+    return major > 1 || (major === 1 && minor >= 5)
+      ? { status: 'ok', detail: `terraform ${version}` }
+      : { status: 'warn', detail: `terraform ${version} is older than 1.5`, fix: 'Upgrade Terraform to 1.5 or newer.' };
+  },
+});
+
+export const kubeCheck = (env: Env, context?: string): DoctorCheck => ({
+  name: 'kubernetes',
+  async run() {
+    const kubeconfig = env.KUBECONFIG?.split(path.delimiter)[0] ?? path.join(os.homedir(), '.kube', 'config');
+    if (!existsSync(kubeconfig)) {
+      return {
+        status: 'warn',
+        detail: `no kubeconfig at ${kubeconfig} (needed by train on the cluster, deploy, status)`,
+        fix: 'After `mlops infra up`: aws eks update-kubeconfig --name <cluster> --region <region>.',
+      };
+    }
+    const current = context ?? (await runTool('kubectl', ['config', 'current-context']));
+    return current
+      ? { status: 'ok', detail: `context ${current} (${kubeconfig})` }
+      : { status: 'warn', detail: `${kubeconfig} has no current context`, fix: 'kubectl config use-context <name>, or set cluster.context.' };
+  },
+});
+
+export const builderCheck = (): DoctorCheck => ({
+  name: 'image builder',
+  async run() {
+    const [docker, buildah] = await Promise.all([
+      runTool('docker', ['info', '--format', '{{.ServerVersion}}']),
+      runTool('buildah', ['--version']),
+    ]);
+    const found = [docker && `docker ${docker}`, buildah].filter(Boolean);
+    return found.length
+      ? { status: 'ok', detail: found.join(', ') }
+      : { status: 'ok', detail: 'built-in OCI builder only (no docker engine, no buildah)', fix: 'Optional: install buildah for daemonless builds of arbitrary Dockerfiles.' };
+  },
+});
+
+export const awsCheck = (env: Env): DoctorCheck => ({
+  name: 'aws credentials',
+  async run() {
+    if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) return { status: 'ok', detail: 'from AWS_ACCESS_KEY_ID (environment)' };
+    if (env.AWS_WEB_IDENTITY_TOKEN_FILE) return { status: 'ok', detail: 'web identity (IRSA / OIDC)' };
+    const files = [env.AWS_SHARED_CREDENTIALS_FILE, env.AWS_CONFIG_FILE, path.join(os.homedir(), '.aws', 'credentials'), path.join(os.homedir(), '.aws', 'config')];
+    const file = files.find((f) => f && existsSync(f));
+    if (file) return { status: 'ok', detail: `profile ${env.AWS_PROFILE ?? 'default'} from ${file}` };
+    return {
+      status: 'warn',
+      detail: 'none found (needed for s3:// registries, ECR and mlops infra)',
+      fix: 'Run `aws configure` or `aws sso login`, or set AWS_PROFILE; in GitHub Actions use aws-actions/configure-aws-credentials.',
+    };
+  },
+});
+
+/** Runs checks concurrently; a check that throws counts as failed with its message. */
+export async function runDoctor(checks: readonly DoctorCheck[]): Promise<CheckResult[]> {
+  return Promise.all(
+    checks.map(async (check) => {
+      try {
+        return { name: check.name, ...(await check.run()) };
+      } catch (error) {
+        const hint = (error as { hint?: string }).hint;
+        return { name: check.name, status: 'fail' as const, detail: (error as Error).message, ...(hint ? { fix: hint } : {}) };
+      }
+    }),
+  );
+}

@@ -1,0 +1,169 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { usageError } from './errors.js';
+import { info, type IoHost } from './io-host.js';
+import { packageRoot, packageVersion } from './package-root.js';
+import { existingFiles, render, writeFiles, type PlannedFile } from './scaffold.js';
+
+export const BUNDLED_DATASETS = ['iris', 'wine', 'breast_cancer'] as const;
+
+export interface InitOptions {
+  readonly dir: string;
+  readonly io: IoHost;
+  /** Answers given as flags; the rest are asked (interactive) or defaulted (headless). */
+  readonly name?: string;
+  readonly dataset?: string;
+  readonly registry?: string;
+  readonly region?: string;
+  readonly label?: string;
+  readonly force?: boolean;
+}
+
+export interface InitResult {
+  readonly dir: string;
+  readonly name: string;
+  readonly dataset: string;
+  readonly files: readonly string[];
+  readonly overwritten: readonly string[];
+}
+
+const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** A DNS-1123 label from a directory name ("My Project_2" → "my-project-2"). */
+export function suggestName(dir: string): string {
+  const slug = path
+    .basename(path.resolve(dir))
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 63)
+    .replace(/-+$/, '');
+  return slug || 'my-model';
+}
+
+const validateName = (value: string): true | string =>
+  NAME.test(value) || 'lowercase letters, digits and "-", starting and ending with a letter or digit (max 63)';
+
+async function answers(options: InitOptions) {
+  const { io } = options;
+  const name =
+    options.name ??
+    (await io.request({
+      kind: 'input',
+      message: 'Model name',
+      flag: '--name',
+      default: suggestName(options.dir),
+      headlessAnswer: suggestName(options.dir),
+      validate: validateName,
+    }));
+  if (validateName(name) !== true) {
+    throw usageError(`--name "${name}" is not a valid model name.`, 'MLOPS_USAGE_E1002', `Use ${String(validateName(name))}.`);
+  }
+  const dataset =
+    options.dataset ??
+    (await io.request({
+      kind: 'select',
+      message: 'Training data',
+      flag: '--dataset',
+      choices: [
+        { value: 'iris', name: 'iris — 150 flowers, 3 classes (bundled)' },
+        { value: 'wine', name: 'wine — 178 wines, 3 cultivars (bundled)' },
+        { value: 'breast_cancer', name: 'breast_cancer — 569 tumours, 2 classes (bundled)' },
+        { value: 'synthetic', name: 'synthetic — generated data' },
+      ],
+      default: 'iris',
+      headlessAnswer: 'iris',
+    }));
+  const registry =
+    options.registry ??
+    (await io.request({
+      kind: 'input',
+      message: 'Model registry (file://PATH or s3://BUCKET/PREFIX)',
+      flag: '--registry',
+      default: 'file://.mlops/registry',
+      headlessAnswer: 'file://.mlops/registry',
+    }));
+  const region =
+    options.region ??
+    (await io.request({
+      kind: 'input',
+      message: 'AWS region',
+      flag: '--region',
+      default: 'us-east-1',
+      headlessAnswer: 'us-east-1',
+    }));
+  return { name, dataset, registry, region };
+}
+
+/** The data section and files for a dataset choice: a bundled name, `synthetic`, or a CSV path. */
+async function dataFor(dataset: string, label: string | undefined, dir: string) {
+  if (dataset === 'synthetic') return { data: { source: 'synthetic' }, files: [] as PlannedFile[] };
+  if ((BUNDLED_DATASETS as readonly string[]).includes(dataset)) {
+    const file = path.join(packageRoot(), 'templates', 'datasets', `${dataset}.csv`);
+    const content = await fs.readFile(file);
+    return {
+      data: { source: `data/${dataset}.csv`, ...(label ? { label } : {}) },
+      files: [{ path: `data/${dataset}.csv`, content }],
+    };
+  }
+  if (!dataset.toLowerCase().endsWith('.csv') && !dataset.startsWith('s3://')) {
+    throw usageError(
+      `--dataset "${dataset}" is not a bundled dataset or a CSV path.`,
+      'MLOPS_USAGE_E1002',
+      `Use one of ${[...BUNDLED_DATASETS, 'synthetic'].join(', ')}, a path to a .csv file, or an s3:// URI.`,
+    );
+  }
+  const source = dataset.startsWith('s3://') ? dataset : path.relative(dir, path.resolve(dataset)) || dataset;
+  return { data: { source, ...(label ? { label } : {}) }, files: [] as PlannedFile[] };
+}
+
+/** Scaffolds a project. Never overwrites a file unless `force` (or the person confirms it). */
+export async function initProject(options: InitOptions): Promise<InitResult> {
+  const dir = path.resolve(options.dir);
+  const { name, dataset, registry, region } = await answers(options);
+  const { data, files: dataFiles } = await dataFor(dataset, options.label, dir);
+  const templates = path.join(packageRoot(), 'templates');
+  const values = {
+    name,
+    registry,
+    region,
+    data: JSON.stringify(data),
+    dataSource: data.source,
+    label: options.label ?? 'the last column',
+    imagePrefix: name,
+    mlopsVersion: packageVersion(),
+  };
+  const read = async (file: string) => render(await fs.readFile(path.join(templates, file), 'utf8'), values);
+  const files: PlannedFile[] = [
+    { path: 'README.md', content: await read('project/README.md.tmpl') },
+    { path: '.gitignore', content: await read('project/gitignore') },
+    { path: 'package.json', content: await read('project/package.json.tmpl') },
+    ...dataFiles,
+    { path: 'training/train.mjs', content: await read('training/train.mjs') },
+    { path: 'training/Dockerfile', content: await read('training/Dockerfile') },
+    { path: 'serving/server.mjs', content: await read('serving/server.mjs') },
+    { path: 'serving/Dockerfile', content: await read('serving/Dockerfile') },
+    { path: '.github/workflows/mlops.yml', content: await read('workflows/mlops.yml') },
+    // Last: a directory with a config is a project, so it must only appear once everything else is there.
+    { path: 'mlops.config.json', content: await read('project/mlops.config.json.tmpl') },
+  ];
+
+  const existing = await existingFiles(dir, files);
+  if (existing.length > 0 && !options.force) {
+    const overwrite = await options.io.request({
+      kind: 'confirm',
+      message: `${existing.length} file(s) exist in ${dir} (${existing.slice(0, 3).join(', ')}${existing.length > 3 ? ' …' : ''}). Overwrite them?`,
+      flag: '--force',
+    });
+    if (!overwrite) {
+      throw usageError(
+        `Not overwriting ${existing.join(', ')} in ${dir}.`,
+        'MLOPS_USAGE_E1004',
+        'Pass --force to overwrite them, or choose another directory.',
+      );
+    }
+  }
+  await writeFiles(dir, files);
+  options.io.notify(info('initialized', `Created ${name} in ${dir} (${files.length} files).`, { dir, name }));
+  return { dir, name, dataset, files: files.map((f) => f.path), overwritten: existing };
+}

@@ -1,0 +1,52 @@
+/**
+ * Every message and error code mlops emits, with what it means. Tests assert codes, not prose;
+ * CI scripts may match on them. Codes are never renamed or reused.
+ */
+export const MESSAGES = {
+  // usage and configuration (exit 2)
+  MLOPS_USAGE_E1001: 'a required answer was not given and nothing may prompt (headless)',
+  MLOPS_USAGE_E1002: 'an argument or flag has an invalid value',
+  MLOPS_USAGE_E1003: 'the command belongs to a part of mlops that has not landed yet',
+  MLOPS_USAGE_E1004: 'a file would be overwritten without --force',
+  MLOPS_CONFIG_E2001: 'the configuration file is missing',
+  MLOPS_CONFIG_E2002: 'the configuration file is not valid JSON',
+  MLOPS_CONFIG_E2003: 'the configuration does not match the schema',
+  MLOPS_CONFIG_E2004: 'the --env name is not a section of the configuration',
+  MLOPS_CONFIG_E2005: 'an MLOPS_* environment variable has an invalid value',
+  // data (exit 1)
+  MLOPS_DATA_E3001: 'the dataset file cannot be read',
+  MLOPS_DATA_E3002: 'the dataset is empty',
+  MLOPS_DATA_E3003: 'the label column is not in the header',
+  MLOPS_DATA_E3004: 'a feature value is not numeric',
+  MLOPS_DATA_E3005: 'a row has a different number of fields than the header',
+  MLOPS_DATA_E3006: 'the dataset cannot be used for this task (too few rows or classes, bad label)',
+  MLOPS_DATA_E3007: 'the data source kind is not supported here',
+  // registry (exit 1)
+  MLOPS_REGISTRY_E4001: 'the model version does not exist',
+  MLOPS_REGISTRY_E4002: 'an artifact does not match the checksum in its manifest',
+  MLOPS_REGISTRY_E4003: 'the alias does not exist',
+  MLOPS_REGISTRY_E4004: 'there is no earlier version to roll back to',
+  MLOPS_REGISTRY_E4005: 'the registry URI is not supported',
+  MLOPS_REGISTRY_E4006: 'the version name is not of the form v<major>.<minor>',
+  MLOPS_REGISTRY_E4007: 'an object that must be created only once already exists',
+  MLOPS_REGISTRY_E4008: 'the registry has no model of that name',
+  MLOPS_REGISTRY_E4009: 'a registry object is corrupt',
+  MLOPS_REGISTRY_E4010: 'the registry store cannot be reached or read',
+  // training and models (exit 1)
+  MLOPS_TRAIN_E5001: 'training failed',
+  MLOPS_MODEL_E5002: 'the saved model cannot be loaded',
+  // environment (exit 1)
+  MLOPS_ENV_E6001: 'a required tool is missing',
+  MLOPS_ENV_E6002: 'the file system refused an operation',
+  // infrastructure (exit 1)
+  MLOPS_INFRA_E7001: 'terraform is missing or of an unsupported version',
+  MLOPS_INFRA_E7002: 'a terraform command failed',
+  MLOPS_INFRA_E7003: 'the stack name is not one of network, cluster, addons, registry',
+  MLOPS_INFRA_E7004: 'applying or destroying headless needs --auto-approve',
+  MLOPS_INFRA_E7005: 'the infrastructure configuration is inconsistent',
+  // interruption and internal
+  MLOPS_INTERRUPTED: 'the operation was interrupted (exit 130)',
+  MLOPS_INTERNAL_E9000: 'an unexpected error; a bug in mlops',
+} as const;
+
+export type MessageCode = keyof typeof MESSAGES;

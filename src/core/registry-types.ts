@@ -1,0 +1,47 @@
+/** The wire format of registry objects (DESIGN.md §4). Fields may be added, never renamed. */
+
+export interface ArtifactEntry {
+  readonly name: string;
+  readonly sha256: string;
+  readonly size: number;
+}
+
+export interface VersionManifest {
+  readonly formatVersion: 1;
+  readonly model: string;
+  readonly version: string;
+  readonly createdAt: string;
+  readonly createdBy: string;
+  readonly gitCommit: string | null;
+  readonly data: { readonly source: string; readonly sha256: string | null; readonly rows: number | null };
+  readonly parameters: Readonly<Record<string, unknown>>;
+  /** Scalar summary (accuracy, macroF1, rmse …); the full metrics are in metrics.json. */
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly backend: string | null;
+  readonly artifacts: readonly ArtifactEntry[];
+}
+
+export interface AliasRecord {
+  readonly version: string;
+  readonly updatedAt: string;
+  readonly updatedBy: string;
+  readonly previous: string | null;
+}
+
+export type AliasAction = 'promote' | 'rollback';
+
+export interface HistoryRecord {
+  readonly alias: string;
+  readonly action: AliasAction;
+  readonly from: string | null;
+  readonly to: string;
+  readonly at: string;
+  readonly by: string;
+}
+
+export interface VersionSummary {
+  readonly version: string;
+  readonly createdAt: string;
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly aliases: readonly string[];
+}

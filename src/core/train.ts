@@ -1,0 +1,116 @@
+import type { MlopsConfig } from '../config/schema.js';
+import { MlopsError } from './errors.js';
+import { info, type IoHost } from './io-host.js';
+import type { ModelRegistry } from './registry.js';
+import type { VersionManifest } from './registry-types.js';
+
+export interface TrainLocalOptions {
+  readonly config: MlopsConfig;
+  /** Relative data paths resolve against it (the config file's directory). */
+  readonly configDir: string;
+  readonly io: IoHost;
+  readonly registry: ModelRegistry;
+  readonly actor: string;
+  readonly gitCommit?: string | null;
+  /** Register as the next major version (v2.0) instead of the next minor. */
+  readonly major?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+export interface TrainResult {
+  readonly model: string;
+  readonly version: string;
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly manifest: VersionManifest;
+}
+
+/** Scalar metrics worth a glance (what `models list` shows and the `registered` event carries). */
+export function summarizeMetrics(metrics: object): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, value] of Object.entries(metrics)) {
+    if (typeof value === 'number' && Number.isFinite(value)) out[key] = value;
+  }
+  return out;
+}
+
+/** Trains the configured model in-process and registers it as a new version. */
+export async function trainLocal(options: TrainLocalOptions): Promise<TrainResult> {
+  const { config, io, registry } = options;
+  const { loadDataset, loadTf, trainModel } = await import('../ml/index.js');
+  const { backend } = await loadTf(config.train.backend);
+  const dataset = await loadDataset(config.data.source, {
+    label: config.data.label,
+    task: config.train.task,
+    cwd: options.configDir,
+    seed: config.train.seed,
+  });
+  io.notify(
+    info(
+      'dataset',
+      `Data: ${dataset.source} — ${dataset.rows} rows, ${dataset.features.length} features, label "${dataset.label}"${
+        dataset.classes ? ` (${dataset.classes.length} classes)` : ''
+      }; backend ${backend}`,
+      {
+        source: dataset.source,
+        sha256: dataset.sha256,
+        rows: dataset.rows,
+        features: dataset.features,
+        label: dataset.label,
+        classes: dataset.classes,
+        backend,
+      },
+    ),
+  );
+
+  const progress = io.progress('Training', config.train.epochs);
+  let trained;
+  try {
+    trained = await trainModel(dataset, config.train, {
+      signal: options.signal,
+      onEpoch: (e) => {
+        io.notify(info('epoch', '', e));
+        const acc = e.valAccuracy === undefined ? '' : ` val_acc ${e.valAccuracy.toFixed(3)}`;
+        progress.update(e.epoch, `loss ${e.loss.toFixed(4)} val_loss ${e.valLoss.toFixed(4)}${acc}`);
+      },
+    });
+  } catch (error) {
+    if (MlopsError.is(error)) throw error;
+    throw new MlopsError(`Training failed: ${(error as Error).message}`, {
+      code: 'MLOPS_TRAIN_E5001',
+      hint: 'Check the data and hyper-parameters (run with --verbose for details).',
+      cause: error,
+    });
+  } finally {
+    progress.done();
+  }
+  const metrics = summarizeMetrics(trained.metrics);
+  io.notify(
+    info(
+      'trained',
+      `Trained in ${trained.metrics.trainingSeconds.toFixed(1)}s, ${trained.metrics.epochsRun} epochs (best ${trained.metrics.bestEpoch}).`,
+      { metrics },
+    ),
+  );
+
+  const manifest = await registry.createVersion({
+    artifacts: {
+      ...trained.artifacts,
+      'metrics.json': new TextEncoder().encode(`${JSON.stringify(trained.metrics, null, 2)}\n`),
+    },
+    createdBy: options.actor,
+    gitCommit: options.gitCommit ?? null,
+    data: { source: dataset.source, sha256: dataset.sha256, rows: dataset.rows },
+    parameters: { ...config.train, label: dataset.label, features: dataset.features },
+    metrics,
+    backend: trained.backend,
+    major: options.major,
+  });
+  io.notify(
+    info('registered', `Registered ${registry.model} ${manifest.version} in ${registry.store.uri}.`, {
+      model: registry.model,
+      version: manifest.version,
+      metrics,
+    }),
+  );
+  return { model: registry.model, version: manifest.version, metrics, manifest };
+}

@@ -1,0 +1,35 @@
+/**
+ * mlops as a library: the same core the CLI runs. Heavy parts (tfjs) load only when used.
+ *
+ * ```ts
+ * import { loadConfig, openRegistry, trainLocal, MemoryIoHost } from 'mlops';
+ * ```
+ */
+export { loadConfig, findConfigFile, resolveRegistryUri, type LoadedConfig, type LoadConfigOptions } from './config/load.js';
+export { configSchema, type MlopsConfig, type TrainParams } from './config/schema.js';
+export { MlopsError, type ErrorSource } from './core/errors.js';
+export { MESSAGES, type MessageCode } from './core/messages.js';
+export { MemoryIoHost, type IoHost, type IoEvent, type IoRequest, type Progress } from './core/io-host.js';
+export type { ModelStore } from './core/ports/model-store.js';
+export { ModelRegistry, promotionStack, type LoadedVersion, type NewVersion } from './core/registry.js';
+export type { AliasRecord, HistoryRecord, VersionManifest, VersionSummary } from './core/registry-types.js';
+export { initProject, type InitOptions, type InitResult } from './core/init.js';
+export { trainLocal, type TrainLocalOptions, type TrainResult } from './core/train.js';
+export { promote, rollback, type AliasChangeResult } from './core/promote.js';
+export { quickstart, type QuickstartOptions, type QuickstartResult } from './core/quickstart.js';
+export { openStore } from './cli/store.js';
+
+import { ModelRegistry } from './core/registry.js';
+import { openStore } from './cli/store.js';
+
+/** Opens one model's registry on the store its URI selects (file:// or s3://). */
+export async function openRegistry(uri: string, model: string): Promise<ModelRegistry> {
+  return new ModelRegistry(await openStore(uri), model);
+}
+
+/** Loads a registered version (verified) as a ready predictor. */
+export async function loadModel(registry: ModelRegistry, ref = 'production') {
+  const { loadPredictor } = await import('./ml/index.js');
+  const { artifacts, manifest } = await registry.load(await registry.resolve(ref));
+  return { manifest, predictor: await loadPredictor(artifacts) };
+}

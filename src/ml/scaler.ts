@@ -1,0 +1,51 @@
+/** Per-feature standardization, (x - mean) / std. Plain JSON: it is saved in preprocessing.json. */
+export interface Scaler {
+  readonly mean: number[];
+  readonly std: number[];
+}
+
+/**
+ * Fits on the given rows (the training split only, so validation stays unseen). Population std, as
+ * scikit-learn's StandardScaler; a constant feature gets std 1 so it maps to 0 instead of NaN.
+ */
+export function fitScaler(rows: readonly (readonly number[])[], width: number = rows[0]?.length ?? 0): Scaler {
+  const mean = new Array<number>(width).fill(0);
+  const m2 = new Array<number>(width).fill(0);
+  // Welford's update: stable for large values with small spread (e.g. timestamps).
+  rows.forEach((row, r) => {
+    for (let j = 0; j < width; j += 1) {
+      const v = row[j] ?? 0;
+      const delta = v - (mean[j] ?? 0);
+      const next = (mean[j] ?? 0) + delta / (r + 1);
+      mean[j] = next;
+      m2[j] = (m2[j] ?? 0) + delta * (v - next);
+    }
+  });
+  const std = m2.map((s) => {
+    const sd = rows.length > 0 ? Math.sqrt(s / rows.length) : 0;
+    return sd > 1e-12 && Number.isFinite(sd) ? sd : 1;
+  });
+  return { mean, std };
+}
+
+/** Scales rows into one row-major Float32Array, the layout tf.tensor2d takes without copying. */
+export function transform(scaler: Scaler, rows: readonly (readonly number[])[]): Float32Array {
+  const width = scaler.mean.length;
+  const out = new Float32Array(rows.length * width);
+  const { mean, std } = scaler;
+  for (let r = 0; r < rows.length; r += 1) {
+    const row = rows[r] as readonly number[];
+    const base = r * width;
+    for (let j = 0; j < width; j += 1) out[base + j] = ((row[j] as number) - (mean[j] as number)) / (std[j] as number);
+  }
+  return out;
+}
+
+/** Whether a parsed JSON value is a usable scaler for `width` features. */
+export function isScaler(value: unknown, width: number): value is Scaler {
+  if (typeof value !== 'object' || value === null) return false;
+  const { mean, std } = value as Record<string, unknown>;
+  const finite = (xs: unknown): boolean =>
+    Array.isArray(xs) && xs.length === width && xs.every((x) => typeof x === 'number' && Number.isFinite(x));
+  return finite(mean) && finite(std) && (std as number[]).every((s) => s > 0);
+}

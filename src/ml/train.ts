@@ -1,0 +1,272 @@
+import type { Sequential, Tensor, Tensor2D } from '@tensorflow/tfjs';
+import type { TrainParams } from '../config/schema.js';
+import { MlopsError } from '../core/errors.js';
+import {
+  encodePreprocessing,
+  PREPROCESSING_JSON,
+  preprocessing,
+  saveModel,
+  type Artifacts,
+  type Preprocessing,
+} from './artifacts.js';
+import { loadTf, type Tf } from './backend.js';
+import type { Dataset } from './dataset.js';
+import { argmaxRow, classificationMetrics, regressionMetrics, type LossPoint, type Metrics } from './metrics.js';
+import { buildModel, reseedDropout } from './model.js';
+import { fitScaler, transform } from './scaler.js';
+import { mulberry32, nextSeed, randomSplit, shuffleInPlace, stratifiedSplit, type Split } from './split.js';
+
+export interface EpochEvent {
+  /** 1-based. */
+  readonly epoch: number;
+  /** The maximum; early stopping may end sooner. */
+  readonly epochs: number;
+  /** Mean training loss over the epoch's batches (including the L2 penalty). */
+  readonly loss: number;
+  /** Validation loss: cross-entropy (classification) or MSE of the standardized target (regression). */
+  readonly valLoss: number;
+  readonly valAccuracy?: number;
+}
+
+export interface TrainOptions {
+  /** Called after every epoch, synchronously; keep it cheap. */
+  readonly onEpoch?: (event: EpochEvent) => void;
+  /** Aborting stops between batches with an MLOPS_INTERRUPTED error. */
+  readonly signal?: AbortSignal;
+}
+
+export interface TrainedModel {
+  /** model.json, weights.bin and preprocessing.json. */
+  readonly artifacts: Artifacts;
+  readonly metrics: Metrics;
+  readonly backend: string;
+}
+
+/** Offsets the run's PRNG from the split's so the two streams do not mirror each other. */
+const TRAIN_STREAM = 0x9e3779b9;
+const EPSILON = 1e-7;
+
+/**
+ * Trains the default network on a dataset: seeded split, scaler fitted on the training rows, a seeded
+ * mini-batch loop (trainOnBatch) with per-epoch validation, early stopping on validation loss that
+ * restores the best weights, then metrics on the validation split. Same data, params and backend give
+ * the same metrics (but for trainingSeconds) and the same artifacts.
+ */
+export async function trainModel(dataset: Dataset, params: TrainParams, options: TrainOptions = {}): Promise<TrainedModel> {
+  const { signal, onEpoch } = options;
+  checkAborted(signal);
+  if (dataset.task !== params.task) {
+    throw new MlopsError(`the dataset was loaded for ${dataset.task} but the task is ${params.task}`, {
+      code: 'MLOPS_TRAIN_E5001',
+      hint: 'load the dataset with the same task as the training parameters',
+      source: 'internal',
+    });
+  }
+  const { tf, backend } = await loadTf(params.backend);
+  const classification = dataset.task === 'classification';
+  const classes = dataset.classes ?? [];
+  const width = dataset.features.length;
+  const outputs = classification ? classes.length : 1;
+
+  const split: Split = classification
+    ? stratifiedSplit(dataset.y, { validationSplit: params.validationSplit, seed: params.seed })
+    : randomSplit(dataset.rows, { validationSplit: params.validationSplit, seed: params.seed });
+  if (split.train.length === 0 || split.validation.length === 0) {
+    throw new MlopsError(`${dataset.source} has too few rows (${dataset.rows}) to hold some out for validation`, {
+      code: 'MLOPS_DATA_E3006',
+      hint: 'add rows, or raise validationSplit',
+      source: 'operation',
+    });
+  }
+  const trainRows = split.train.map((i) => dataset.x[i] as number[]);
+  const scaler = fitScaler(trainRows, width);
+  const target = classification ? undefined : fitTarget(split.train.map((i) => dataset.y[i] as number));
+  const xTrain = transform(scaler, trainRows);
+  const yTrain = encodeTargets(split.train, dataset.y, outputs, target);
+  const yVal = split.validation.map((i) => dataset.y[i] as number);
+
+  const resources: { dispose(): void }[] = [];
+  try {
+    const xVal = tf.tensor2d(
+      transform(
+        scaler,
+        split.validation.map((i) => dataset.x[i] as number[]),
+      ),
+      [split.validation.length, width],
+    );
+    resources.push(xVal);
+    const model = buildModel(tf, { ...params, inputs: width, classes: outputs });
+    resources.push(model);
+    const optimizer = tf.train.adam(params.learningRate);
+    // A passed-in optimizer is not owned (nor disposed) by the model.
+    resources.push(optimizer);
+    model.compile({ optimizer, loss: classification ? 'categoricalCrossentropy' : 'meanSquaredError' });
+
+    const rng = mulberry32((params.seed ^ TRAIN_STREAM) >>> 0);
+    const order = Array.from({ length: split.train.length }, (_, i) => i);
+    const batchSize = Math.min(params.batchSize, order.length);
+    const xBatch = new Float32Array(batchSize * width);
+    const yBatch = new Float32Array(batchSize * outputs);
+    const lossCurve: LossPoint[] = [];
+    let best: { loss: number; epoch: number; weights: Tensor[] } = { loss: Infinity, epoch: 0, weights: [] };
+    resources.push({ dispose: () => tf.dispose(best.weights) });
+    let sinceBest = 0;
+    const started = performance.now();
+
+    for (let epoch = 1; epoch <= params.epochs; epoch += 1) {
+      shuffleInPlace(order, rng);
+      let lossSum = 0;
+      for (let start = 0; start < order.length; start += batchSize) {
+        checkAborted(signal);
+        const n = Math.min(batchSize, order.length - start);
+        for (let b = 0; b < n; b += 1) {
+          const r = order[start + b] as number;
+          xBatch.set(xTrain.subarray(r * width, (r + 1) * width), b * width);
+          yBatch.set(yTrain.subarray(r * outputs, (r + 1) * outputs), b * outputs);
+        }
+        // tensor2d copies, so the two scratch buffers are reused for every batch.
+        const xb = tf.tensor2d(xBatch.subarray(0, n * width), [n, width]);
+        const yb = tf.tensor2d(yBatch.subarray(0, n * outputs), [n, outputs]);
+        reseedDropout(model, () => nextSeed(rng));
+        try {
+          const batchLoss = await model.trainOnBatch(xb, yb);
+          lossSum += (typeof batchLoss === 'number' ? batchLoss : (batchLoss[0] ?? NaN)) * n;
+        } finally {
+          xb.dispose();
+          yb.dispose();
+        }
+      }
+      const loss = lossSum / order.length;
+      const values = predictValues(tf, model, xVal);
+      const val = classification ? crossEntropy(values, yVal, outputs) : standardizedMse(values, yVal, target);
+      if (!Number.isFinite(loss) || !Number.isFinite(val.loss)) {
+        throw new MlopsError(`training diverged at epoch ${epoch}: the loss is ${loss}`, {
+          code: 'MLOPS_TRAIN_E5001',
+          hint: `lower learningRate (now ${params.learningRate}) or raise l2`,
+          source: 'operation',
+        });
+      }
+      lossCurve.push({ epoch, loss, valLoss: val.loss });
+      onEpoch?.({ epoch, epochs: params.epochs, loss, valLoss: val.loss, ...(classification ? { valAccuracy: val.accuracy } : {}) });
+      // Strictly lower: on a tie the earlier (simpler) weights stay.
+      if (val.loss < best.loss) {
+        tf.dispose(best.weights);
+        best = { loss: val.loss, epoch, weights: model.getWeights().map((w) => tf.clone(w)) };
+        sinceBest = 0;
+      } else {
+        sinceBest += 1;
+        if (sinceBest >= Math.max(1, params.patience)) break;
+      }
+    }
+    model.setWeights(best.weights);
+    const trainingSeconds = (performance.now() - started) / 1000;
+
+    const values = predictValues(tf, model, xVal);
+    const measured = classification
+      ? classificationMetrics(
+          yVal,
+          yVal.map((_, r) => argmaxRow(values, r, outputs)),
+          classes,
+        )
+      : regressionMetrics(
+          yVal,
+          yVal.map((_, r) => unscale(values[r] as number, target)),
+        );
+    const metrics: Metrics = {
+      task: dataset.task,
+      ...measured,
+      lossCurve,
+      epochsRun: lossCurve.length,
+      bestEpoch: best.epoch,
+      trainingSeconds: Math.round(trainingSeconds * 1000) / 1000,
+      rows: { train: split.train.length, validation: split.validation.length },
+    };
+    const prep: Preprocessing = preprocessing({
+      features: dataset.features,
+      label: dataset.label,
+      task: dataset.task,
+      ...(classification ? { classes } : { target }),
+      scaler,
+    });
+    const artifacts = { ...(await saveModel(tf, model)), [PREPROCESSING_JSON]: encodePreprocessing(prep) };
+    return { artifacts, metrics, backend };
+  } catch (error) {
+    if (MlopsError.is(error)) throw error;
+    throw new MlopsError(`training failed: ${(error as Error).message}`, {
+      code: 'MLOPS_TRAIN_E5001',
+      hint: `check the training parameters; the "${backend}" backend reported the error (another backend: --param backend=cpu)`,
+      source: 'operation',
+      cause: error,
+    });
+  } finally {
+    for (const r of resources.reverse()) r.dispose();
+  }
+}
+
+function checkAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted === true) {
+    throw new MlopsError('training was interrupted', {
+      code: 'MLOPS_INTERRUPTED',
+      hint: 'run it again; nothing was registered',
+      source: 'operation',
+      cause: signal.reason,
+    });
+  }
+}
+
+function fitTarget(values: readonly number[]): { mean: number; std: number } {
+  const s = fitScaler(
+    values.map((v) => [v]),
+    1,
+  );
+  return { mean: s.mean[0] as number, std: s.std[0] as number };
+}
+
+const unscale = (value: number, target: { mean: number; std: number } | undefined): number =>
+  target === undefined ? value : value * target.std + target.mean;
+
+/** One-hot rows (classification) or the standardized target (regression), row-major. */
+function encodeTargets(
+  rows: readonly number[],
+  y: readonly number[],
+  outputs: number,
+  target: { mean: number; std: number } | undefined,
+): Float32Array {
+  const out = new Float32Array(rows.length * outputs);
+  rows.forEach((i, r) => {
+    const v = y[i] as number;
+    if (target === undefined) out[r * outputs + v] = 1;
+    else out[r] = (v - target.mean) / target.std;
+  });
+  return out;
+}
+
+/** Inference-mode outputs of a whole (small) split, read back synchronously. */
+function predictValues(tf: Tf, model: Sequential, x: Tensor2D): Float32Array {
+  return tf.tidy(() => (model.predictOnBatch(x) as Tensor).dataSync() as Float32Array);
+}
+
+function crossEntropy(probs: Float32Array, y: readonly number[], k: number): { loss: number; accuracy: number } {
+  let loss = 0;
+  let correct = 0;
+  y.forEach((c, r) => {
+    const p = probs[r * k + c] as number;
+    loss -= Math.log(Math.min(1 - EPSILON, Math.max(EPSILON, p)));
+    if (argmaxRow(probs, r, k) === c) correct += 1;
+  });
+  return { loss: loss / y.length, accuracy: correct / y.length };
+}
+
+function standardizedMse(
+  values: Float32Array,
+  y: readonly number[],
+  target: { mean: number; std: number } | undefined,
+): { loss: number; accuracy: number } {
+  const t = target ?? { mean: 0, std: 1 };
+  let sum = 0;
+  y.forEach((v, r) => {
+    const e = (values[r] as number) - (v - t.mean) / t.std;
+    sum += e * e;
+  });
+  return { loss: sum / y.length, accuracy: 0 };
+}

@@ -1,0 +1,123 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, resolveRegistryUri } from '../../src/config/load.js';
+import { MlopsError } from '../../src/core/errors.js';
+import { tempDir } from '../support/temp-dir.js';
+
+const root = tempDir();
+let n = 0;
+function project(config: unknown): string {
+  const dir = path.join(root, `p${n++}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'mlops.config.json'), typeof config === 'string' ? config : JSON.stringify(config));
+  return dir;
+}
+
+function errorOf(fn: () => unknown): MlopsError {
+  try {
+    fn();
+  } catch (error) {
+    if (MlopsError.is(error)) return error;
+    throw error;
+  }
+  throw new Error('expected an MlopsError');
+}
+
+describe('loadConfig', () => {
+  it('applies defaults to a minimal file', () => {
+    const dir = project({ name: 'iris' });
+    const { config, file } = loadConfig({ cwd: dir });
+    expect(file).toBe(path.join(dir, 'mlops.config.json'));
+    expect(config).toMatchObject({
+      name: 'iris',
+      registry: 'file://.mlops/registry',
+      region: 'us-east-1',
+      data: { source: 'synthetic' },
+      serve: { host: '127.0.0.1', alias: 'production' },
+      retention: { days: 90 },
+    });
+    expect(config.train.seed).toBe(42);
+  });
+
+  it('finds the config file from a subdirectory', () => {
+    const dir = project({ name: 'iris' });
+    const sub = path.join(dir, 'a', 'b');
+    mkdirSync(sub, { recursive: true });
+    expect(loadConfig({ cwd: sub }).dir).toBe(dir);
+  });
+
+  it('precedence: flags > MLOPS_* env > --env section > file > defaults', () => {
+    const dir = project({
+      name: 'iris',
+      region: 'eu-west-1',
+      train: { epochs: 10, seed: 1 },
+      environments: { prod: { region: 'eu-central-1', train: { epochs: 20 }, registry: 's3://prod-bucket/models' } },
+    });
+    const fileOnly = loadConfig({ cwd: dir }).config;
+    expect([fileOnly.region, fileOnly.train.epochs, fileOnly.train.batchSize]).toEqual(['eu-west-1', 10, 32]);
+
+    const withEnvSection = loadConfig({ cwd: dir, envName: 'prod' }).config;
+    expect([withEnvSection.region, withEnvSection.train.epochs, withEnvSection.train.seed]).toEqual(['eu-central-1', 20, 1]);
+
+    const withVars = loadConfig({ cwd: dir, envName: 'prod', env: { MLOPS_REGION: 'us-west-2', MLOPS_SEED: '7' } }).config;
+    expect([withVars.region, withVars.train.seed, withVars.registry]).toEqual(['us-west-2', 7, 's3://prod-bucket/models']);
+
+    const withFlags = loadConfig({
+      cwd: dir,
+      envName: 'prod',
+      env: { MLOPS_REGION: 'us-west-2' },
+      overrides: { region: 'ap-south-1', 'train.epochs': 5 },
+    }).config;
+    expect([withFlags.region, withFlags.train.epochs]).toEqual(['ap-south-1', 5]);
+  });
+
+  it('MLOPS_ENV selects the environment section', () => {
+    const dir = project({ name: 'iris', environments: { staging: { region: 'eu-west-3' } } });
+    expect(loadConfig({ cwd: dir, env: { MLOPS_ENV: 'staging' } }).config.region).toBe('eu-west-3');
+  });
+
+  it('names every bad field, its value and what is allowed, all at once', () => {
+    const dir = project({ name: 'Iris Model', train: { epochs: 0, task: 'clustering', batchSize: 'big' }, colour: 'red' });
+    const error = errorOf(() => loadConfig({ cwd: dir }));
+    expect(error.code).toBe('MLOPS_CONFIG_E2003');
+    expect(error.source).toBe('config');
+    expect(error.message).toContain('mlops.config.json: name: got "Iris Model", a DNS-1123 label');
+    expect(error.message).toContain('train.epochs: got 0, must be ≥ 1');
+    expect(error.message).toContain('train.task: got "clustering", allowed: "classification", "regression"');
+    expect(error.message).toContain('train.batchSize: got "big", expected number');
+    expect(error.message).toContain('unknown field "colour"');
+    expect(error.message).toContain('(5 problems)');
+  });
+
+  it('blames the layer a bad value came from', () => {
+    const dir = project({ name: 'iris', environments: { prod: { train: { epochs: -1 } } } });
+    expect(errorOf(() => loadConfig({ cwd: dir, envName: 'prod' })).message).toContain(
+      'mlops.config.json: environments.prod.train.epochs: got -1, must be ≥ 1',
+    );
+    const ok = project({ name: 'iris' });
+    expect(errorOf(() => loadConfig({ cwd: ok, env: { MLOPS_REGISTRY: 'ftp://x' } })).message).toContain(
+      'MLOPS_REGISTRY: registry: got "ftp://x", file://PATH or s3://BUCKET[/PREFIX]',
+    );
+    expect(errorOf(() => loadConfig({ cwd: ok, env: { MLOPS_SEED: 'abc' } })).code).toBe('MLOPS_CONFIG_E2005');
+    expect(errorOf(() => loadConfig({ cwd: ok, overrides: { 'train.epochs': 'many' } })).message).toContain(
+      'flag for train.epochs: train.epochs: got "many"',
+    );
+  });
+
+  it('reports a missing file, bad JSON and an unknown --env', () => {
+    expect(errorOf(() => loadConfig({ cwd: path.join(root, 'nowhere-' + n++) })).code).toBe('MLOPS_CONFIG_E2001');
+    expect(errorOf(() => loadConfig({ cwd: root, configPath: 'missing.json' })).code).toBe('MLOPS_CONFIG_E2001');
+    const bad = errorOf(() => loadConfig({ cwd: project('{ "name": "iris", }') }));
+    expect(bad.code).toBe('MLOPS_CONFIG_E2002');
+    const envError = errorOf(() => loadConfig({ cwd: project({ name: 'iris', environments: { prod: {} } }), envName: 'dev' }));
+    expect(envError.code).toBe('MLOPS_CONFIG_E2004');
+    expect(envError.hint).toContain('prod');
+  });
+
+  it('resolves file:// registries against the config directory', () => {
+    expect(resolveRegistryUri('file://.mlops/registry', '/proj')).toBe('file:///proj/.mlops/registry');
+    expect(resolveRegistryUri('file:///abs/reg', '/proj')).toBe('file:///abs/reg');
+    expect(resolveRegistryUri('s3://b/p', '/proj')).toBe('s3://b/p');
+  });
+});

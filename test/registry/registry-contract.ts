@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import { MlopsError } from '../../src/core/errors.js';
+import type { ModelStore } from '../../src/core/ports/model-store.js';
+import { ModelRegistry, type NewVersion } from '../../src/core/registry.js';
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+
+export const newVersion = (over: Partial<NewVersion> = {}): NewVersion => ({
+  artifacts: { 'model.json': bytes('{"modelTopology":{}}'), 'weights.bin': new Uint8Array([1, 2, 3, 4]) },
+  createdBy: 'tester',
+  data: { source: 'data/iris.csv', sha256: 'abc', rows: 150 },
+  parameters: { epochs: 10 },
+  metrics: { accuracy: 0.9 },
+  ...over,
+});
+
+const codeOf = async (promise: Promise<unknown>): Promise<string | undefined> => {
+  try {
+    await promise;
+  } catch (error) {
+    if (MlopsError.is(error)) return error.code;
+    throw error;
+  }
+  return undefined;
+};
+
+/**
+ * The registry rules of DESIGN.md §4, run unchanged against every ModelStore implementation.
+ * `makeStore` returns a fresh, empty store; `tamper` overwrites an object behind mlops's back.
+ */
+export function registryContract(
+  name: string,
+  makeStore: () => Promise<ModelStore>,
+  tamper: (store: ModelStore, key: string, body: Uint8Array) => Promise<void> = (store, key, body) =>
+    store.put(key, body).then(() => undefined),
+): void {
+  describe(`registry contract: ${name}`, () => {
+    it('store: get of a missing key is undefined; put/get round-trips; list is sorted and recursive', async () => {
+      const store = await makeStore();
+      expect(await store.get('m/none')).toBeUndefined();
+      await store.put('m/b/x.json', bytes('2'));
+      await store.put('m/a.json', bytes('1'));
+      expect(new TextDecoder().decode(await store.get('m/b/x.json'))).toBe('2');
+      expect(await store.list('m/')).toEqual(['m/a.json', 'm/b/x.json']);
+      expect(await store.list('other/')).toEqual([]);
+    });
+
+    it('store: ifAbsent creates exclusively and never overwrites', async () => {
+      const store = await makeStore();
+      expect(await store.put('k.json', bytes('first'), { ifAbsent: true })).toBe(true);
+      expect(await store.put('k.json', bytes('second'), { ifAbsent: true })).toBe(false);
+      expect(new TextDecoder().decode(await store.get('k.json'))).toBe('first');
+    });
+
+    it('numbers versions v1.0, v1.1 … and --major starts v2.0', async () => {
+      const registry = new ModelRegistry(await makeStore(), 'iris');
+      expect((await registry.createVersion(newVersion())).version).toBe('v1.0');
+      expect((await registry.createVersion(newVersion())).version).toBe('v1.1');
+      expect((await registry.createVersion(newVersion({ major: true }))).version).toBe('v2.0');
+      expect((await registry.createVersion(newVersion())).version).toBe('v2.1');
+      expect(await registry.versions()).toEqual(['v1.0', 'v1.1', 'v2.0', 'v2.1']);
+    });
+
+    it('records sha256 and size of every artifact in the manifest, and loads them back verified', async () => {
+      const registry = new ModelRegistry(await makeStore(), 'iris');
+      const manifest = await registry.createVersion(newVersion());
+      expect(manifest.artifacts.map((a) => a.name)).toEqual(['model.json', 'weights.bin']);
+      expect(manifest.artifacts[1]).toMatchObject({
+        size: 4,
+        sha256: '9f64a747e1b97f131fabb6b447296c9b6f0201e79fb3c5356e6c77e89b6a806a',
+      });
+      const loaded = await registry.load('v1.0');
+      expect([...(loaded.artifacts['weights.bin'] ?? [])]).toEqual([1, 2, 3, 4]);
+    });
+
+    it('versions are immutable: a second writer never overwrites an existing version', async () => {
+      const store = await makeStore();
+      const registry = new ModelRegistry(store, 'iris');
+      await registry.createVersion(newVersion({ metrics: { accuracy: 0.5 } }));
+      await registry.createVersion(newVersion({ metrics: { accuracy: 0.7 } }));
+      expect((await registry.manifest('v1.0')).metrics.accuracy).toBe(0.5);
+      expect((await registry.manifest('v1.1')).metrics.accuracy).toBe(0.7);
+    });
+
+    it('a version without a manifest is invisible and its number is skipped, not reused', async () => {
+      const store = await makeStore();
+      const registry = new ModelRegistry(store, 'iris');
+      await registry.createVersion(newVersion());
+      // a crashed writer: claim and an artifact, no manifest
+      await store.put('iris/versions/v1.1/_claim.json', bytes('{}'), { ifAbsent: true });
+      await store.put('iris/versions/v1.1/model.json', bytes('half'));
+      expect(await registry.versions()).toEqual(['v1.0']);
+      expect(await codeOf(registry.load('v1.1'))).toBe('MLOPS_REGISTRY_E4001');
+      expect((await registry.createVersion(newVersion())).version).toBe('v1.2');
+    });
+
+    it('refuses to load a tampered artifact', async () => {
+      const store = await makeStore();
+      const registry = new ModelRegistry(store, 'iris');
+      await registry.createVersion(newVersion());
+      await tamper(store, 'iris/versions/v1.0/weights.bin', new Uint8Array([1, 2, 3, 5]));
+      expect(await codeOf(registry.load('v1.0'))).toBe('MLOPS_REGISTRY_E4002');
+    });
+
+    it('concurrent registrations each get their own version and never overwrite each other', async () => {
+      const store = await makeStore();
+      const registries = Array.from({ length: 6 }, () => new ModelRegistry(store, 'iris'));
+      const manifests = await Promise.all(
+        registries.map((r, i) =>
+          r.createVersion(newVersion({ metrics: { accuracy: i }, artifacts: { 'weights.bin': bytes(`w${i}`) } })),
+        ),
+      );
+      const names = manifests.map((m) => m.version).sort();
+      expect(new Set(names).size).toBe(6);
+      expect(await registries[0]!.versions()).toHaveLength(6);
+      for (const m of manifests) {
+        const loaded = await registries[0]!.load(m.version);
+        expect(new TextDecoder().decode(loaded.artifacts['weights.bin'])).toBe(`w${m.metrics.accuracy}`);
+      }
+    });
+
+    it('aliases point at versions; every change is appended to history; rollback undoes promotions', async () => {
+      const registry = new ModelRegistry(await makeStore(), 'iris');
+      for (let i = 0; i < 3; i++) await registry.createVersion(newVersion());
+      let t = Date.parse('2026-01-01T00:00:00Z');
+      const clock = () => new Date((t += 1000));
+      await registry.setAlias('production', 'v1.0', 'alice', 'promote', clock);
+      await registry.setAlias('production', 'v1.2', 'bob', 'promote', clock);
+      await registry.setAlias('staging', 'v1.1', 'bob', 'promote', clock);
+      expect(await registry.alias('production')).toMatchObject({ version: 'v1.2', previous: 'v1.0', updatedBy: 'bob' });
+      expect(await registry.aliases()).toEqual({ production: 'v1.2', staging: 'v1.1' });
+
+      const back = await registry.rollback('production', 'carol', clock);
+      expect(back).toMatchObject({ action: 'rollback', from: 'v1.2', to: 'v1.0', by: 'carol' });
+      expect(await registry.resolve('production')).toBe('v1.0');
+      expect(await codeOf(registry.rollback('production', 'carol', clock))).toBe('MLOPS_REGISTRY_E4004');
+
+      const history = await registry.history('production');
+      expect(history.map((h) => [h.action, h.from, h.to])).toEqual([
+        ['promote', null, 'v1.0'],
+        ['promote', 'v1.0', 'v1.2'],
+        ['rollback', 'v1.2', 'v1.0'],
+      ]);
+      expect(await registry.history()).toHaveLength(4);
+    });
+
+    it('rejects aliases to unknown versions and bad names', async () => {
+      const registry = new ModelRegistry(await makeStore(), 'iris');
+      await registry.createVersion(newVersion());
+      expect(await codeOf(registry.setAlias('production', 'v9.9', 'x'))).toBe('MLOPS_REGISTRY_E4001');
+      expect(await codeOf(registry.setAlias('Prod!', 'v1.0', 'x'))).toBe('MLOPS_USAGE_E1002');
+      expect(await codeOf(registry.resolve('v1'))).toBe('MLOPS_REGISTRY_E4003');
+      expect(await codeOf(registry.manifest('1.0'))).toBe('MLOPS_REGISTRY_E4006');
+    });
+
+    it('two history entries in the same millisecond are both kept', async () => {
+      const registry = new ModelRegistry(await makeStore(), 'iris');
+      await registry.createVersion(newVersion());
+      await registry.createVersion(newVersion());
+      const fixed = () => new Date('2026-01-01T00:00:00.000Z');
+      await registry.setAlias('production', 'v1.0', 'a', 'promote', fixed);
+      await registry.setAlias('production', 'v1.1', 'a', 'promote', fixed);
+      expect(await registry.history('production')).toHaveLength(2);
+    });
+  });
+}
