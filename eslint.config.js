@@ -25,7 +25,11 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/cli/**', '**/providers/**'], message: 'core never imports the CLI or a provider' }] },
+        {
+          patterns: [
+            { group: ['**/cli/**', '**/providers/**'], message: 'core never imports the CLI or a provider' },
+          ],
+        },
       ],
     },
   },

@@ -21,7 +21,9 @@ export class FsModelStore implements ModelStore {
   private file(key: string): string {
     const resolved = path.resolve(this.root, key);
     if (!resolved.startsWith(this.root + path.sep)) {
-      throw new MlopsError(`Registry key "${key}" escapes the registry root.`, { code: 'MLOPS_REGISTRY_E4009' });
+      throw new MlopsError(`Registry key "${key}" escapes the registry root.`, {
+        code: 'MLOPS_REGISTRY_E4009',
+      });
     }
     return resolved;
   }

@@ -34,8 +34,13 @@ export interface CommandDefinition<O = Record<string, unknown>> {
   readonly examples?: readonly string[];
   /** Accept any arguments and options (for commands that only explain they are not available). */
   readonly acceptsAnything?: boolean;
-  handler(ctx: CommandContext, args: readonly (string | undefined)[], options: O): Promise<CommandOutput | void>;
+  handler(
+    ctx: CommandContext,
+    args: readonly (string | undefined)[],
+    options: O,
+  ): Promise<CommandOutput | void>;
 }
 
-export const defineCommand = <O = Record<string, unknown>>(definition: CommandDefinition<O>): CommandDefinition<O> =>
-  definition;
+export const defineCommand = <O = Record<string, unknown>>(
+  definition: CommandDefinition<O>,
+): CommandDefinition<O> => definition;

@@ -25,7 +25,13 @@ const isInterrupt = (error: unknown): boolean =>
 /** Turns anything thrown into what the user sees: one line of what failed, one of what to do. */
 export function toErrorReport(error: unknown): ErrorReport {
   if (isInterrupt(error)) {
-    return { message: 'Interrupted.', hint: undefined, code: 'MLOPS_INTERRUPTED', exitCode: 130, stack: undefined };
+    return {
+      message: 'Interrupted.',
+      hint: undefined,
+      code: 'MLOPS_INTERRUPTED',
+      exitCode: 130,
+      stack: undefined,
+    };
   }
   if (MlopsError.is(error)) {
     const exitCode = error.source === 'usage' || error.source === 'config' ? 2 : 1;

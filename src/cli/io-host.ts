@@ -1,5 +1,12 @@
 import type { Readable } from 'node:stream';
-import { missingAnswer, type IoAnswer, type IoEvent, type IoHost, type IoRequest, type Progress } from '../core/io-host.js';
+import {
+  missingAnswer,
+  type IoAnswer,
+  type IoEvent,
+  type IoHost,
+  type IoRequest,
+  type Progress,
+} from '../core/io-host.js';
 import { createProgressBar } from './progress-bar.js';
 import type { OutStream, Style } from './terminal.js';
 
@@ -37,7 +44,12 @@ export class CliIoHost implements IoHost {
     if (!this.humanToStderr || !event.message) return;
     if (event.level === 'debug' && !verbose) return;
     if (quiet && event.level !== 'warn' && event.level !== 'error') return;
-    const prefix = event.level === 'warn' ? style.yellow('warning: ') : event.level === 'error' ? style.red('error: ') : '';
+    const prefix =
+      event.level === 'warn'
+        ? style.yellow('warning: ')
+        : event.level === 'error'
+          ? style.red('error: ')
+          : '';
     const text = event.level === 'debug' ? style.dim(event.message) : event.message;
     stderr.write(`${prefix}${text}\n`);
   }

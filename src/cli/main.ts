@@ -7,10 +7,14 @@ import { packageVersion } from '../core/package-root.js';
 import { CliIoHost } from './io-host.js';
 import { createStyle } from './terminal.js';
 
-
-
 export function processEnv(): CliEnv {
-  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd() };
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    cwd: process.cwd(),
+  };
 }
 
 const isCi = (env: CliEnv['env']): boolean => {
@@ -22,7 +26,9 @@ const isCi = (env: CliEnv['env']): boolean => {
 export async function run(argv: readonly string[], cli: CliEnv = processEnv()): Promise<number> {
   let exitCode = 0;
   const program = new Command('mlops')
-    .description('One CLI for the ML lifecycle on AWS and Kubernetes: train, version, promote, deploy and serve.')
+    .description(
+      'One CLI for the ML lifecycle on AWS and Kubernetes: train, version, promote, deploy and serve.',
+    )
     .version(packageVersion(), '--version', 'print the mlops version')
     .addOption(new Option('--json', 'machine output: one JSON document (JSON Lines for streams) on stdout'))
     .addOption(new Option('-y, --yes', 'never prompt; answers come from flags and defaults'))
@@ -46,12 +52,18 @@ export async function run(argv: readonly string[], cli: CliEnv = processEnv()): 
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help'
+      ) {
         return 0;
       }
       if (argv.includes('--json')) {
         const message = error.message.replace(/^error: /, '');
-        cli.stdout.write(`${JSON.stringify({ error: { message, hint: 'Run with --help for usage.', code: 'MLOPS_USAGE_E1002' } })}\n`);
+        cli.stdout.write(
+          `${JSON.stringify({ error: { message, hint: 'Run with --help for usage.', code: 'MLOPS_USAGE_E1002' } })}\n`,
+        );
       }
       return 2;
     }
@@ -68,16 +80,25 @@ function commandFor(program: Command, path: readonly string[]): Command {
   return parent;
 }
 
-function register(program: Command, definition: CommandDefinition, cli: CliEnv, setExit: (code: number) => void): void {
+function register(
+  program: Command,
+  definition: CommandDefinition,
+  cli: CliEnv,
+  setExit: (code: number) => void,
+): void {
   const path = definition.name.split(' ');
   const parent = commandFor(program, path.slice(0, -1));
-  const command = parent.command(path.at(-1) ?? definition.name).description(definition.summary).exitOverride();
+  const command = parent
+    .command(path.at(-1) ?? definition.name)
+    .description(definition.summary)
+    .exitOverride();
   for (const arg of definition.arguments ?? []) command.argument(arg.name, arg.description);
   if (definition.acceptsAnything) command.allowUnknownOption().allowExcessArguments();
   for (const option of definition.options ?? []) {
     const opt = new Option(option.flags, option.description);
     if (option.default !== undefined) opt.default(option.default);
-    if (option.repeatable) opt.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
+    if (option.repeatable)
+      opt.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
     command.addOption(opt);
   }
   if (definition.examples?.length) {
@@ -129,7 +150,9 @@ async function execute(
     const report = toErrorReport(error);
     const payload = { message: report.message, hint: report.hint, code: report.code };
     if (globals.json) {
-      cli.stdout.write(`${JSON.stringify(streaming ? { event: 'failed', error: payload } : { error: payload })}\n`);
+      cli.stdout.write(
+        `${JSON.stringify(streaming ? { event: 'failed', error: payload } : { error: payload })}\n`,
+      );
     }
     if (!globals.json || cli.stderr.isTTY || globals.verbose) {
       cli.stderr.write(`${style.red('Error:')} ${report.message}\n`);
@@ -140,12 +163,21 @@ async function execute(
   }
 }
 
-function printOutput(output: CommandOutput, json: boolean, streaming: boolean, cli: CliEnv, color: boolean): void {
+function printOutput(
+  output: CommandOutput,
+  json: boolean,
+  streaming: boolean,
+  cli: CliEnv,
+  color: boolean,
+): void {
   if (json) {
     if (!streaming) cli.stdout.write(`${JSON.stringify(output.json, null, 2)}\n`);
     return;
   }
-  output.human?.((line = '') => cli.stdout.write(`${line}\n`), createStyle(color && cli.stdout.isTTY === true));
+  output.human?.(
+    (line = '') => cli.stdout.write(`${line}\n`),
+    createStyle(color && cli.stdout.isTTY === true),
+  );
 }
 
 function createContext(
@@ -167,7 +199,13 @@ function createContext(
       let pending = loaded.get(key);
       if (!pending) {
         pending = import('../config/load.js').then(({ loadConfig }) =>
-          loadConfig({ cwd: cli.cwd, configPath: globals.config, envName: globals.env, env: cli.env, overrides }),
+          loadConfig({
+            cwd: cli.cwd,
+            configPath: globals.config,
+            envName: globals.env,
+            env: cli.env,
+            overrides,
+          }),
         );
         loaded.set(key, pending);
       }

@@ -14,5 +14,9 @@ export async function openStore(uri: string): Promise<ModelStore> {
       'Use a file:// registry for now (the default is file://.mlops/registry); S3 support arrives with the S3 registry work.',
     );
   }
-  throw usageError(`Unsupported registry URI "${uri}".`, 'MLOPS_REGISTRY_E4005', 'Use file://PATH or s3://BUCKET/PREFIX.');
+  throw usageError(
+    `Unsupported registry URI "${uri}".`,
+    'MLOPS_REGISTRY_E4005',
+    'Use file://PATH or s3://BUCKET/PREFIX.',
+  );
 }

@@ -17,7 +17,14 @@ const plain = (text: string) => text;
 
 export function createStyle(enabled: boolean): Style {
   if (!enabled) return { bold: plain, dim: plain, red: plain, green: plain, yellow: plain, cyan: plain };
-  return { bold: wrap(1, 22), dim: wrap(2, 22), red: wrap(31, 39), green: wrap(32, 39), yellow: wrap(33, 39), cyan: wrap(36, 39) };
+  return {
+    bold: wrap(1, 22),
+    dim: wrap(2, 22),
+    red: wrap(31, 39),
+    green: wrap(32, 39),
+    yellow: wrap(33, 39),
+    cyan: wrap(36, 39),
+  };
 }
 
 /** Fixed-width table with a header row; columns sized to their widest cell. */
@@ -46,4 +53,8 @@ export function sparkline(values: readonly number[], width = 40): string {
 }
 
 export const formatNumber = (value: number | undefined, digits = 4): string =>
-  value === undefined || Number.isNaN(value) ? '-' : Number.isInteger(value) ? String(value) : value.toFixed(digits);
+  value === undefined || Number.isNaN(value)
+    ? '-'
+    : Number.isInteger(value)
+      ? String(value)
+      : value.toFixed(digits);

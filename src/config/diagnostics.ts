@@ -40,7 +40,11 @@ function allowed(issue: Issue): string {
 }
 
 /** One line per problem: `<origin>: <field>: got <value>, <what is allowed>`. */
-export function formatIssues(issues: readonly Issue[], root: unknown, originFor: (path: string) => Origin): string {
+export function formatIssues(
+  issues: readonly Issue[],
+  root: unknown,
+  originFor: (path: string) => Origin,
+): string {
   const lines = issues.map((issue) => {
     const dotted = issue.path.map(String).join('.');
     const field = dotted || '(top level)';

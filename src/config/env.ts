@@ -36,11 +36,19 @@ function coerce(name: string, raw: string, type: 'string' | 'number' | 'boolean'
   if (type === 'number') {
     const value = Number(raw);
     if (raw.trim() === '' || !Number.isFinite(value)) {
-      throw configError(`${name}="${raw}" is not a number.`, 'MLOPS_CONFIG_E2005', `Set ${name} to a number or unset it.`);
+      throw configError(
+        `${name}="${raw}" is not a number.`,
+        'MLOPS_CONFIG_E2005',
+        `Set ${name} to a number or unset it.`,
+      );
     }
     return value;
   }
   if (raw === 'true' || raw === '1') return true;
   if (raw === 'false' || raw === '0') return false;
-  throw configError(`${name}="${raw}" is not a boolean.`, 'MLOPS_CONFIG_E2005', `Set ${name} to true or false.`);
+  throw configError(
+    `${name}="${raw}" is not a boolean.`,
+    'MLOPS_CONFIG_E2005',
+    `Set ${name} to true or false.`,
+  );
 }

@@ -62,10 +62,14 @@ function readJson(file: string): JsonObject {
  */
 export function loadConfig(options: LoadConfigOptions): LoadedConfig {
   const env = options.env ?? {};
-  const file = options.configPath ? path.resolve(options.cwd, options.configPath) : findConfigFile(options.cwd);
+  const file = options.configPath
+    ? path.resolve(options.cwd, options.configPath)
+    : findConfigFile(options.cwd);
   if (!file || !existsSync(file)) {
     throw configError(
-      options.configPath ? `Config file ${file} does not exist.` : `No ${CONFIG_FILE} in ${options.cwd} or above.`,
+      options.configPath
+        ? `Config file ${file} does not exist.`
+        : `No ${CONFIG_FILE} in ${options.cwd} or above.`,
       'MLOPS_CONFIG_E2001',
       'Run `mlops init` to create a project, or pass --config PATH.',
     );
@@ -85,11 +89,18 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
       throw configError(
         `--env ${envName}: ${fileName} has no environments.${envName} section.`,
         'MLOPS_CONFIG_E2004',
-        known.length ? `Use one of: ${known.join(', ')}.` : `Add "environments": {"${envName}": {…}} to ${fileName}.`,
+        known.length
+          ? `Use one of: ${known.join(', ')}.`
+          : `Add "environments": {"${envName}": {…}} to ${fileName}.`,
       );
     }
     merged = deepMerge(merged, (raw.environments as JsonObject)[envName] as JsonObject);
-    recordOrigins(origins, (raw.environments as JsonObject)[envName] as JsonObject, '', `${fileName} environments.${envName}`);
+    recordOrigins(
+      origins,
+      (raw.environments as JsonObject)[envName] as JsonObject,
+      '',
+      `${fileName} environments.${envName}`,
+    );
   }
   for (const { path: key, value, origin } of envOverrides(env)) {
     merged = setPath(merged, key, value);
@@ -108,14 +119,24 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
 function parseOrThrow(value: unknown, originFor: (path: string) => Origin): z.output<typeof configSchema> {
   const result = configSchema.safeParse(value);
   if (result.success) return result.data;
-  throw configError(formatIssues(result.error.issues, value, originFor), 'MLOPS_CONFIG_E2003', 'Fix the fields above; the JSON Schema in "$schema" lists what each allows.');
+  throw configError(
+    formatIssues(result.error.issues, value, originFor),
+    'MLOPS_CONFIG_E2003',
+    'Fix the fields above; the JSON Schema in "$schema" lists what each allows.',
+  );
 }
 
-function recordOrigins(origins: Map<string, Origin>, value: JsonObject, prefix: string, origin: Origin): void {
+function recordOrigins(
+  origins: Map<string, Origin>,
+  value: JsonObject,
+  prefix: string,
+  origin: Origin,
+): void {
   for (const [key, child] of Object.entries(value)) {
     const dotted = prefix ? `${prefix}.${key}` : key;
     origins.set(dotted, origin);
-    if (child && typeof child === 'object' && !Array.isArray(child)) recordOrigins(origins, child as JsonObject, dotted, origin);
+    if (child && typeof child === 'object' && !Array.isArray(child))
+      recordOrigins(origins, child as JsonObject, dotted, origin);
   }
 }
 

@@ -7,12 +7,18 @@ import { z } from 'zod';
 
 const modelName = z
   .string()
-  .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'a DNS-1123 label: lowercase letters, digits and "-", 1-63 chars')
+  .regex(
+    /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/,
+    'a DNS-1123 label: lowercase letters, digits and "-", 1-63 chars',
+  )
   .describe('Model name: the registry folder, image and Kubernetes names derive from it.');
 
 const registryUri = z
   .string()
-  .regex(/^(file:\/\/.+|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?)$/, 'file://PATH or s3://BUCKET[/PREFIX]')
+  .regex(
+    /^(file:\/\/.+|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?)$/,
+    'file://PATH or s3://BUCKET[/PREFIX]',
+  )
   .describe('Model registry: file://PATH (relative to the config file) or s3://BUCKET/PREFIX.');
 
 const awsRegion = z
@@ -33,14 +39,25 @@ export const dataSchema = z
 export const trainSchema = z
   .strictObject({
     task: z.enum(['classification', 'regression']).default('classification'),
-    epochs: z.number().int().min(1).max(100_000).default(300).describe('Maximum epochs; early stopping may end sooner.'),
+    epochs: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000)
+      .default(300)
+      .describe('Maximum epochs; early stopping may end sooner.'),
     batchSize: z.number().int().min(1).max(65_536).default(32),
     learningRate: z.number().gt(0).max(10).default(0.01),
     hiddenUnits: z.array(z.number().int().min(1).max(4096)).max(8).default([32, 16]),
     dropout: z.number().min(0).lt(1).default(0),
     l2: z.number().min(0).max(1).default(0.0001).describe('L2 weight regularization.'),
     validationSplit: z.number().gt(0).lt(1).default(0.2),
-    patience: z.number().int().min(0).default(30).describe('Epochs without validation improvement before stopping.'),
+    patience: z
+      .number()
+      .int()
+      .min(0)
+      .default(30)
+      .describe('Epochs without validation improvement before stopping.'),
     seed: z.number().int().min(0).default(42),
     backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
   })
@@ -58,7 +75,9 @@ export const serveSchema = z
   })
   .describe('The serving app (mlops serve and the serving image).');
 
-const imageSchema = z.strictObject({ repository: z.string().min(1).describe('e.g. 123.dkr.ecr.us-east-1.amazonaws.com/iris-serving') });
+const imageSchema = z.strictObject({
+  repository: z.string().min(1).describe('e.g. 123.dkr.ecr.us-east-1.amazonaws.com/iris-serving'),
+});
 
 export const imagesSchema = z
   .strictObject({
@@ -84,7 +103,10 @@ export const infraSchema = z
     vpcCidr: z.string().default('10.0.0.0/16'),
     azCount: z.number().int().min(2).max(6).default(2),
     natPerAz: z.boolean().default(false).describe('One NAT gateway per AZ (production) instead of one.'),
-    kubernetesVersion: z.string().regex(/^1\.\d+$/).default('1.31'),
+    kubernetesVersion: z
+      .string()
+      .regex(/^1\.\d+$/)
+      .default('1.31'),
     nodeInstanceTypes: z.array(z.string().min(1)).min(1).default(['m6i.large']),
     nodeMin: z.number().int().min(0).default(2),
     nodeMax: z.number().int().min(1).default(6),
@@ -94,8 +116,22 @@ export const infraSchema = z
     publicAccessCidrs: z.array(z.string()).default(['0.0.0.0/0']),
     bucketName: z.string().optional().describe('Registry bucket; default from registry when it is s3://.'),
     addons: z
-      .array(z.enum(['kube-prometheus-stack', 'istio', 'metrics-server', 'aws-load-balancer-controller', 'cluster-autoscaler']))
-      .default(['kube-prometheus-stack', 'istio', 'metrics-server', 'aws-load-balancer-controller', 'cluster-autoscaler']),
+      .array(
+        z.enum([
+          'kube-prometheus-stack',
+          'istio',
+          'metrics-server',
+          'aws-load-balancer-controller',
+          'cluster-autoscaler',
+        ]),
+      )
+      .default([
+        'kube-prometheus-stack',
+        'istio',
+        'metrics-server',
+        'aws-load-balancer-controller',
+        'cluster-autoscaler',
+      ]),
     state: z
       .strictObject({
         backend: z.enum(['s3', 'local']).default('s3'),
@@ -110,7 +146,12 @@ export const infraSchema = z
 export const retentionSchema = z
   .strictObject({
     days: z.number().int().min(1).default(90),
-    keepLastAliasChanges: z.number().int().min(0).default(10).describe('Versions an alias pointed to in the last N changes are kept.'),
+    keepLastAliasChanges: z
+      .number()
+      .int()
+      .min(0)
+      .default(10)
+      .describe('Versions an alias pointed to in the last N changes are kept.'),
   })
   .describe('Registry retention (mlops models gc).');
 

@@ -22,7 +22,9 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 function runTool(command: string, args: readonly string[]): Promise<string | undefined> {
   return new Promise((resolve) => {
-    execFile(command, args, { timeout: 10_000 }, (error, stdout) => resolve(error ? undefined : stdout.trim()));
+    execFile(command, args, { timeout: 10_000 }, (error, stdout) =>
+      resolve(error ? undefined : stdout.trim()),
+    );
   });
 }
 
@@ -33,7 +35,11 @@ export const nodeCheck = (version = process.versions.node): DoctorCheck => ({
     const ok = major > 20 || (major === 20 && minor >= 19);
     return ok
       ? { status: 'ok', detail: `Node ${version}` }
-      : { status: 'fail', detail: `Node ${version} is too old`, fix: 'Install Node 20.19 or newer (22 LTS recommended).' };
+      : {
+          status: 'fail',
+          detail: `Node ${version} is too old`,
+          fix: 'Install Node 20.19 or newer (22 LTS recommended).',
+        };
   },
 });
 
@@ -57,13 +63,21 @@ export const terraformCheck = (): DoctorCheck => ({
   async run() {
     const out = await runTool('terraform', ['version', '-json']);
     if (!out) {
-      return { status: 'warn', detail: 'not found (needed by mlops infra)', fix: 'Install Terraform ≥ 1.5: https://developer.hashicorp.com/terraform/install' };
+      return {
+        status: 'warn',
+        detail: 'not found (needed by mlops infra)',
+        fix: 'Install Terraform ≥ 1.5: https://developer.hashicorp.com/terraform/install',
+      };
     }
     const version = (JSON.parse(out) as { terraform_version?: string }).terraform_version ?? '?';
     const [major = 0, minor = 0] = version.split('.').map(Number);
     return major > 1 || (major === 1 && minor >= 5)
       ? { status: 'ok', detail: `terraform ${version}` }
-      : { status: 'warn', detail: `terraform ${version} is older than 1.5`, fix: 'Upgrade Terraform to 1.5 or newer.' };
+      : {
+          status: 'warn',
+          detail: `terraform ${version} is older than 1.5`,
+          fix: 'Upgrade Terraform to 1.5 or newer.',
+        };
   },
 });
 
@@ -81,7 +95,11 @@ export const kubeCheck = (env: Env, context?: string): DoctorCheck => ({
     const current = context ?? (await runTool('kubectl', ['config', 'current-context']));
     return current
       ? { status: 'ok', detail: `context ${current} (${kubeconfig})` }
-      : { status: 'warn', detail: `${kubeconfig} has no current context`, fix: 'kubectl config use-context <name>, or set cluster.context.' };
+      : {
+          status: 'warn',
+          detail: `${kubeconfig} has no current context`,
+          fix: 'kubectl config use-context <name>, or set cluster.context.',
+        };
   },
 });
 
@@ -95,16 +113,26 @@ export const builderCheck = (): DoctorCheck => ({
     const found = [docker && `docker ${docker}`, buildah].filter(Boolean);
     return found.length
       ? { status: 'ok', detail: found.join(', ') }
-      : { status: 'ok', detail: 'built-in OCI builder only (no docker engine, no buildah)', fix: 'Optional: install buildah for daemonless builds of arbitrary Dockerfiles.' };
+      : {
+          status: 'warn',
+          detail: 'no docker engine and no buildah (needed by mlops build)',
+          fix: 'Install buildah (daemonless) or start a Docker engine.',
+        };
   },
 });
 
 export const awsCheck = (env: Env): DoctorCheck => ({
   name: 'aws credentials',
   async run() {
-    if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) return { status: 'ok', detail: 'from AWS_ACCESS_KEY_ID (environment)' };
+    if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY)
+      return { status: 'ok', detail: 'from AWS_ACCESS_KEY_ID (environment)' };
     if (env.AWS_WEB_IDENTITY_TOKEN_FILE) return { status: 'ok', detail: 'web identity (IRSA / OIDC)' };
-    const files = [env.AWS_SHARED_CREDENTIALS_FILE, env.AWS_CONFIG_FILE, path.join(os.homedir(), '.aws', 'credentials'), path.join(os.homedir(), '.aws', 'config')];
+    const files = [
+      env.AWS_SHARED_CREDENTIALS_FILE,
+      env.AWS_CONFIG_FILE,
+      path.join(os.homedir(), '.aws', 'credentials'),
+      path.join(os.homedir(), '.aws', 'config'),
+    ];
     const file = files.find((f) => f && existsSync(f));
     if (file) return { status: 'ok', detail: `profile ${env.AWS_PROFILE ?? 'default'} from ${file}` };
     return {
@@ -123,7 +151,12 @@ export async function runDoctor(checks: readonly DoctorCheck[]): Promise<CheckRe
         return { name: check.name, ...(await check.run()) };
       } catch (error) {
         const hint = (error as { hint?: string }).hint;
-        return { name: check.name, status: 'fail' as const, detail: (error as Error).message, ...(hint ? { fix: hint } : {}) };
+        return {
+          name: check.name,
+          status: 'fail' as const,
+          detail: (error as Error).message,
+          ...(hint ? { fix: hint } : {}),
+        };
       }
     }),
   );

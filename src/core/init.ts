@@ -42,7 +42,8 @@ export function suggestName(dir: string): string {
 }
 
 const validateName = (value: string): true | string =>
-  NAME.test(value) || 'lowercase letters, digits and "-", starting and ending with a letter or digit (max 63)';
+  NAME.test(value) ||
+  'lowercase letters, digits and "-", starting and ending with a letter or digit (max 63)';
 
 async function answers(options: InitOptions) {
   const { io } = options;
@@ -57,7 +58,11 @@ async function answers(options: InitOptions) {
       validate: validateName,
     }));
   if (validateName(name) !== true) {
-    throw usageError(`--name "${name}" is not a valid model name.`, 'MLOPS_USAGE_E1002', `Use ${String(validateName(name))}.`);
+    throw usageError(
+      `--name "${name}" is not a valid model name.`,
+      'MLOPS_USAGE_E1002',
+      `Use ${String(validateName(name))}.`,
+    );
   }
   const dataset =
     options.dataset ??

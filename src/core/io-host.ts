@@ -35,7 +35,11 @@ export interface SelectRequest {
   readonly kind: 'select';
   readonly message: string;
   readonly flag: string;
-  readonly choices: readonly { readonly value: string; readonly name?: string; readonly description?: string }[];
+  readonly choices: readonly {
+    readonly value: string;
+    readonly name?: string;
+    readonly description?: string;
+  }[];
   readonly default?: string;
   readonly headlessAnswer?: string;
 }

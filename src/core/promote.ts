@@ -48,6 +48,8 @@ export async function rollback(options: {
   readonly io: IoHost;
 }): Promise<AliasChangeResult> {
   const change = await options.registry.rollback(options.alias, options.actor);
-  options.io.notify(info('rolled-back', `${options.alias}: ${change.from ?? '(none)'} → ${change.to}`, change));
+  options.io.notify(
+    info('rolled-back', `${options.alias}: ${change.from ?? '(none)'} → ${change.to}`, change),
+  );
   return result(options.registry, change);
 }

@@ -44,7 +44,13 @@ export async function quickstart(options: QuickstartOptions): Promise<Quickstart
   const registry = await options.openRegistry(loaded);
 
   io.notify(info('step', `2/3 Training ${project.name} on ${loaded.config.data.source}`));
-  const trained = await trainLocal({ config: loaded.config, configDir: loaded.dir, io, registry, actor: options.actor });
+  const trained = await trainLocal({
+    config: loaded.config,
+    configDir: loaded.dir,
+    io,
+    registry,
+    actor: options.actor,
+  });
 
   io.notify(info('step', `3/3 Promoting ${trained.version} to production`));
   const alias = 'production';

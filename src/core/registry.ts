@@ -34,7 +34,8 @@ export interface LoadedVersion {
   readonly artifacts: Record<string, Uint8Array>;
 }
 
-const encode = (value: unknown): Uint8Array => new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
+const encode = (value: unknown): Uint8Array =>
+  new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
 export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 /**
@@ -114,7 +115,9 @@ export class ModelRegistry {
         backend: input.backend ?? null,
         artifacts,
       };
-      if (await this.store.put(this.key('versions', version, MANIFEST), encode(manifest), { ifAbsent: true })) {
+      if (
+        await this.store.put(this.key('versions', version, MANIFEST), encode(manifest), { ifAbsent: true })
+      ) {
         return manifest;
       }
       // Only a writer ignoring the claim could get here; never overwrite, try the next number.
@@ -132,7 +135,9 @@ export class ModelRegistry {
       const known = await this.versions();
       throw new MlopsError(`Model ${this.model} has no version ${version} in ${this.store.uri}.`, {
         code: 'MLOPS_REGISTRY_E4001',
-        hint: known.length ? `Known versions: ${known.slice(-10).join(', ')}.` : 'Run `mlops train --local` to register one.',
+        hint: known.length
+          ? `Known versions: ${known.slice(-10).join(', ')}.`
+          : 'Run `mlops train --local` to register one.',
       });
     }
     return manifest;

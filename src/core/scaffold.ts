@@ -16,7 +16,13 @@ export function render(template: string, values: Readonly<Record<string, string>
 export async function existingFiles(dir: string, files: readonly PlannedFile[]): Promise<string[]> {
   const found: string[] = [];
   for (const file of files) {
-    if (await fs.stat(path.join(dir, file.path)).then(() => true, () => false)) found.push(file.path);
+    if (
+      await fs.stat(path.join(dir, file.path)).then(
+        () => true,
+        () => false,
+      )
+    )
+      found.push(file.path);
   }
   return found;
 }

@@ -16,14 +16,19 @@ export function parseVersion(text: string): VersionName | undefined {
 export function requireVersion(text: string): VersionName {
   const version = parseVersion(text);
   if (!version) {
-    throw usageError(`"${text}" is not a version name.`, 'MLOPS_REGISTRY_E4006', 'Versions look like v1.0, v1.1, v2.0.');
+    throw usageError(
+      `"${text}" is not a version name.`,
+      'MLOPS_REGISTRY_E4006',
+      'Versions look like v1.0, v1.1, v2.0.',
+    );
   }
   return version;
 }
 
 export const formatVersion = (v: VersionName): string => `v${v.major}.${v.minor}`;
 
-export const compareVersions = (a: VersionName, b: VersionName): number => a.major - b.major || a.minor - b.minor;
+export const compareVersions = (a: VersionName, b: VersionName): number =>
+  a.major - b.major || a.minor - b.minor;
 
 /** The version after all of `taken`: the next minor, or with `major` the next major's .0. v1.0 first. */
 export function nextVersion(taken: readonly VersionName[], major = false): VersionName {

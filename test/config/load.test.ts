@@ -10,7 +10,10 @@ let n = 0;
 function project(config: unknown): string {
   const dir = path.join(root, `p${n++}`);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'mlops.config.json'), typeof config === 'string' ? config : JSON.stringify(config));
+  writeFileSync(
+    path.join(dir, 'mlops.config.json'),
+    typeof config === 'string' ? config : JSON.stringify(config),
+  );
   return dir;
 }
 
@@ -52,16 +55,30 @@ describe('loadConfig', () => {
       name: 'iris',
       region: 'eu-west-1',
       train: { epochs: 10, seed: 1 },
-      environments: { prod: { region: 'eu-central-1', train: { epochs: 20 }, registry: 's3://prod-bucket/models' } },
+      environments: {
+        prod: { region: 'eu-central-1', train: { epochs: 20 }, registry: 's3://prod-bucket/models' },
+      },
     });
     const fileOnly = loadConfig({ cwd: dir }).config;
     expect([fileOnly.region, fileOnly.train.epochs, fileOnly.train.batchSize]).toEqual(['eu-west-1', 10, 32]);
 
     const withEnvSection = loadConfig({ cwd: dir, envName: 'prod' }).config;
-    expect([withEnvSection.region, withEnvSection.train.epochs, withEnvSection.train.seed]).toEqual(['eu-central-1', 20, 1]);
+    expect([withEnvSection.region, withEnvSection.train.epochs, withEnvSection.train.seed]).toEqual([
+      'eu-central-1',
+      20,
+      1,
+    ]);
 
-    const withVars = loadConfig({ cwd: dir, envName: 'prod', env: { MLOPS_REGION: 'us-west-2', MLOPS_SEED: '7' } }).config;
-    expect([withVars.region, withVars.train.seed, withVars.registry]).toEqual(['us-west-2', 7, 's3://prod-bucket/models']);
+    const withVars = loadConfig({
+      cwd: dir,
+      envName: 'prod',
+      env: { MLOPS_REGION: 'us-west-2', MLOPS_SEED: '7' },
+    }).config;
+    expect([withVars.region, withVars.train.seed, withVars.registry]).toEqual([
+      'us-west-2',
+      7,
+      's3://prod-bucket/models',
+    ]);
 
     const withFlags = loadConfig({
       cwd: dir,
@@ -78,7 +95,11 @@ describe('loadConfig', () => {
   });
 
   it('names every bad field, its value and what is allowed, all at once', () => {
-    const dir = project({ name: 'Iris Model', train: { epochs: 0, task: 'clustering', batchSize: 'big' }, colour: 'red' });
+    const dir = project({
+      name: 'Iris Model',
+      train: { epochs: 0, task: 'clustering', batchSize: 'big' },
+      colour: 'red',
+    });
     const error = errorOf(() => loadConfig({ cwd: dir }));
     expect(error.code).toBe('MLOPS_CONFIG_E2003');
     expect(error.source).toBe('config');
@@ -99,18 +120,26 @@ describe('loadConfig', () => {
     expect(errorOf(() => loadConfig({ cwd: ok, env: { MLOPS_REGISTRY: 'ftp://x' } })).message).toContain(
       'MLOPS_REGISTRY: registry: got "ftp://x", file://PATH or s3://BUCKET[/PREFIX]',
     );
-    expect(errorOf(() => loadConfig({ cwd: ok, env: { MLOPS_SEED: 'abc' } })).code).toBe('MLOPS_CONFIG_E2005');
+    expect(errorOf(() => loadConfig({ cwd: ok, env: { MLOPS_SEED: 'abc' } })).code).toBe(
+      'MLOPS_CONFIG_E2005',
+    );
     expect(errorOf(() => loadConfig({ cwd: ok, overrides: { 'train.epochs': 'many' } })).message).toContain(
       'flag for train.epochs: train.epochs: got "many"',
     );
   });
 
   it('reports a missing file, bad JSON and an unknown --env', () => {
-    expect(errorOf(() => loadConfig({ cwd: path.join(root, 'nowhere-' + n++) })).code).toBe('MLOPS_CONFIG_E2001');
-    expect(errorOf(() => loadConfig({ cwd: root, configPath: 'missing.json' })).code).toBe('MLOPS_CONFIG_E2001');
+    expect(errorOf(() => loadConfig({ cwd: path.join(root, 'nowhere-' + n++) })).code).toBe(
+      'MLOPS_CONFIG_E2001',
+    );
+    expect(errorOf(() => loadConfig({ cwd: root, configPath: 'missing.json' })).code).toBe(
+      'MLOPS_CONFIG_E2001',
+    );
     const bad = errorOf(() => loadConfig({ cwd: project('{ "name": "iris", }') }));
     expect(bad.code).toBe('MLOPS_CONFIG_E2002');
-    const envError = errorOf(() => loadConfig({ cwd: project({ name: 'iris', environments: { prod: {} } }), envName: 'dev' }));
+    const envError = errorOf(() =>
+      loadConfig({ cwd: project({ name: 'iris', environments: { prod: {} } }), envName: 'dev' }),
+    );
     expect(envError.code).toBe('MLOPS_CONFIG_E2004');
     expect(envError.hint).toContain('prod');
   });

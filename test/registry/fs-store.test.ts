@@ -44,7 +44,9 @@ describe('filesystem store specifics', () => {
     const file = path.join(root, 'a-file');
     writeFileSync(file, 'not a directory');
     const store = new FsModelStore(file);
-    await expect(store.put('m/a.json', new Uint8Array([1]))).rejects.toMatchObject({ code: 'MLOPS_REGISTRY_E4010' });
+    await expect(store.put('m/a.json', new Uint8Array([1]))).rejects.toMatchObject({
+      code: 'MLOPS_REGISTRY_E4010',
+    });
     expect(readdirSync(root).filter((f) => f.startsWith('a-file.'))).toEqual([]);
   });
 });

@@ -107,7 +107,9 @@ export function registryContract(
       const registries = Array.from({ length: 6 }, () => new ModelRegistry(store, 'iris'));
       const manifests = await Promise.all(
         registries.map((r, i) =>
-          r.createVersion(newVersion({ metrics: { accuracy: i }, artifacts: { 'weights.bin': bytes(`w${i}`) } })),
+          r.createVersion(
+            newVersion({ metrics: { accuracy: i }, artifacts: { 'weights.bin': bytes(`w${i}`) } }),
+          ),
         ),
       );
       const names = manifests.map((m) => m.version).sort();
@@ -127,7 +129,11 @@ export function registryContract(
       await registry.setAlias('production', 'v1.0', 'alice', 'promote', clock);
       await registry.setAlias('production', 'v1.2', 'bob', 'promote', clock);
       await registry.setAlias('staging', 'v1.1', 'bob', 'promote', clock);
-      expect(await registry.alias('production')).toMatchObject({ version: 'v1.2', previous: 'v1.0', updatedBy: 'bob' });
+      expect(await registry.alias('production')).toMatchObject({
+        version: 'v1.2',
+        previous: 'v1.0',
+        updatedBy: 'bob',
+      });
       expect(await registry.aliases()).toEqual({ production: 'v1.2', staging: 'v1.1' });
 
       const back = await registry.rollback('production', 'carol', clock);

@@ -60,7 +60,11 @@ export function runBin(
     const child = execFile(
       process.execPath,
       [binPath, ...args],
-      { cwd: options.cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env }, timeout: options.timeout ?? 120_000 },
+      {
+        cwd: options.cwd,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
+        timeout: options.timeout ?? 120_000,
+      },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
         resolve(result(code, stdout, stderr));

@@ -33,8 +33,9 @@ export abstract class MlopsStack extends TerraformStack {
     this.pinProvider('aws', PROVIDER_VERSIONS.aws);
   }
 
+  /** An exact version (not CDKTF's `~> major` range) and a fully qualified source. */
   protected pinProvider(name: keyof typeof PROVIDER_VERSIONS, version: string): void {
-    this.addOverride(`terraform.required_providers.${name}.version`, version);
+    this.addOverride(`terraform.required_providers.${name}`, { source: `hashicorp/${name}`, version });
   }
 
   private configureBackend(): void {

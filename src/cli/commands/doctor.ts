@@ -3,7 +3,8 @@ import { defineCommand } from '../command.js';
 
 export default defineCommand({
   name: 'doctor',
-  summary: 'check Node, the ML backend, terraform, kubeconfig, image builders, AWS credentials and the registry',
+  summary:
+    'check Node, the ML backend, terraform, kubeconfig, image builders, AWS credentials and the registry',
   async handler(ctx) {
     const doctor = await import('../../core/doctor.js');
     const env = ctx.process.env;
@@ -13,7 +14,11 @@ export default defineCommand({
       async run() {
         if (!(config instanceof Error)) return { status: 'ok', detail: config.file };
         const hint = (config as { hint?: string }).hint;
-        return { status: 'warn', detail: config.message.split('\n').join('; '), ...(hint ? { fix: hint } : {}) };
+        return {
+          status: 'warn',
+          detail: config.message.split('\n').join('; '),
+          ...(hint ? { fix: hint } : {}),
+        };
       },
     };
     const checks: DoctorCheck[] = [
@@ -31,7 +36,10 @@ export default defineCommand({
         run: async () => {
           const registry = await ctx.registry(config);
           const versions = await registry.versions();
-          return { status: 'ok', detail: `${registry.store.uri} (${versions.length} version(s) of ${registry.model})` };
+          return {
+            status: 'ok',
+            detail: `${registry.store.uri} (${versions.length} version(s) of ${registry.model})`,
+          };
         },
       });
     }
@@ -42,11 +50,13 @@ export default defineCommand({
       exitCode: failed.length ? 1 : 0,
       human: (print, style) => {
         for (const r of results) {
-          const mark = r.status === 'ok' ? style.green('✓') : r.status === 'warn' ? style.yellow('!') : style.red('✗');
+          const mark =
+            r.status === 'ok' ? style.green('✓') : r.status === 'warn' ? style.yellow('!') : style.red('✗');
           print(`${mark} ${r.name.padEnd(16)} ${r.detail}`);
           if (r.fix && r.status !== 'ok') print(`  ${' '.repeat(16)} ${style.dim(r.fix)}`);
         }
-        if (failed.length) print(style.red(`${failed.length} check(s) failed: ${failed.map((f) => f.name).join(', ')}.`));
+        if (failed.length)
+          print(style.red(`${failed.length} check(s) failed: ${failed.map((f) => f.name).join(', ')}.`));
       },
     };
   },

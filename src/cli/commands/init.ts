@@ -15,17 +15,27 @@ export default defineCommand<InitFlags>({
   arguments: [{ name: '[dir]', description: 'project directory (default: the current one)' }],
   options: [
     { flags: '--name <name>', description: 'model name (default: the directory name)' },
-    { flags: '--dataset <name|path>', description: 'iris, wine, breast_cancer, synthetic, or a CSV path (default: iris)' },
+    {
+      flags: '--dataset <name|path>',
+      description: 'iris, wine, breast_cancer, synthetic, or a CSV path (default: iris)',
+    },
     { flags: '--label <column>', description: 'label column (default: the last column)' },
     { flags: '--registry <uri>', description: 'model registry: file://PATH or s3://BUCKET/PREFIX' },
     { flags: '--region <region>', description: 'AWS region (default: us-east-1)' },
     { flags: '--force', description: 'overwrite existing files' },
   ],
-  examples: ['mlops init my-model', 'mlops init . --yes --name churn --dataset data/churn.csv --label churned'],
+  examples: [
+    'mlops init my-model',
+    'mlops init . --yes --name churn --dataset data/churn.csv --label churned',
+  ],
   async handler(ctx, [dir], flags) {
     const path = await import('node:path');
     const { initProject } = await import('../../core/init.js');
-    const result = await initProject({ dir: path.resolve(ctx.process.cwd, dir ?? '.'), io: ctx.io, ...flags });
+    const result = await initProject({
+      dir: path.resolve(ctx.process.cwd, dir ?? '.'),
+      io: ctx.io,
+      ...flags,
+    });
     const rel = path.relative(ctx.process.cwd, result.dir) || '.';
     return {
       json: result,

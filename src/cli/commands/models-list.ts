@@ -23,12 +23,14 @@ export default defineCommand({
         print(
           table(
             ['VERSION', 'CREATED', ...metricNames.map((m) => m.toUpperCase()), 'ALIASES'],
-            [...versions].reverse().map((v) => [
-              v.version,
-              v.createdAt.replace('T', ' ').slice(0, 19),
-              ...metricNames.map((m) => formatNumber(v.metrics[m])),
-              v.aliases.join(', '),
-            ]),
+            [...versions]
+              .reverse()
+              .map((v) => [
+                v.version,
+                v.createdAt.replace('T', ' ').slice(0, 19),
+                ...metricNames.map((m) => formatNumber(v.metrics[m])),
+                v.aliases.join(', '),
+              ]),
           ),
         );
       },

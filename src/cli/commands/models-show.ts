@@ -32,20 +32,36 @@ export default defineCommand({
     return {
       json,
       human: (print, style) => {
-        print(style.bold(`${manifest.model} ${manifest.version}`) + (json.aliases.length ? `  (${json.aliases.join(', ')})` : ''));
+        print(
+          style.bold(`${manifest.model} ${manifest.version}`) +
+            (json.aliases.length ? `  (${json.aliases.join(', ')})` : ''),
+        );
         print(`  created   ${manifest.createdAt} by ${manifest.createdBy}`);
         print(`  commit    ${manifest.gitCommit ?? '-'}`);
-        print(`  data      ${manifest.data.source} (${manifest.data.rows ?? '?'} rows, sha256 ${manifest.data.sha256?.slice(0, 12) ?? '-'})`);
+        print(
+          `  data      ${manifest.data.source} (${manifest.data.rows ?? '?'} rows, sha256 ${manifest.data.sha256?.slice(0, 12) ?? '-'})`,
+        );
         print(`  backend   ${manifest.backend ?? '-'}`);
         print(`  artifacts ${manifest.artifacts.map((a) => `${a.name} (${a.size} B)`).join(', ')}`);
         print();
-        print(table(['METRIC', 'VALUE'], Object.entries(manifest.metrics).map(([k, v]) => [k, formatNumber(v)])));
+        print(
+          table(
+            ['METRIC', 'VALUE'],
+            Object.entries(manifest.metrics).map(([k, v]) => [k, formatNumber(v)]),
+          ),
+        );
         if (metrics.perClass) {
           print();
           print(
             table(
               ['CLASS', 'PRECISION', 'RECALL', 'F1', 'SUPPORT'],
-              Object.entries(metrics.perClass).map(([c, m]) => [c, formatNumber(m.precision, 3), formatNumber(m.recall, 3), formatNumber(m.f1, 3), String(m.support)]),
+              Object.entries(metrics.perClass).map(([c, m]) => [
+                c,
+                formatNumber(m.precision, 3),
+                formatNumber(m.recall, 3),
+                formatNumber(m.f1, 3),
+                String(m.support),
+              ]),
             ),
           );
         }
@@ -53,13 +69,22 @@ export default defineCommand({
           const { labels, matrix } = metrics.confusionMatrix;
           print();
           print('Confusion matrix (rows: true, columns: predicted)');
-          print(table(['', ...labels], labels.map((l, i) => [l, ...(matrix[i] ?? []).map(String)])));
+          print(
+            table(
+              ['', ...labels],
+              labels.map((l, i) => [l, ...(matrix[i] ?? []).map(String)]),
+            ),
+          );
         }
         if (metrics.lossCurve?.length) {
           const curve = metrics.lossCurve;
           print();
-          print(`Loss      ${sparkline(curve.map((p) => p.loss))}  ${formatNumber(curve[0]?.loss)} → ${formatNumber(curve.at(-1)?.loss)}`);
-          print(`Val loss  ${sparkline(curve.map((p) => p.valLoss))}  ${formatNumber(curve[0]?.valLoss)} → ${formatNumber(curve.at(-1)?.valLoss)}`);
+          print(
+            `Loss      ${sparkline(curve.map((p) => p.loss))}  ${formatNumber(curve[0]?.loss)} → ${formatNumber(curve.at(-1)?.loss)}`,
+          );
+          print(
+            `Val loss  ${sparkline(curve.map((p) => p.valLoss))}  ${formatNumber(curve[0]?.valLoss)} → ${formatNumber(curve.at(-1)?.valLoss)}`,
+          );
         }
       },
     };

@@ -3,7 +3,9 @@ import { defineCommand } from '../command.js';
 export default defineCommand<{ alias: string }>({
   name: 'promote',
   summary: 'point an alias (default production) at a model version',
-  arguments: [{ name: '[version]', description: 'version to promote, e.g. v1.1 (asked when omitted on a terminal)' }],
+  arguments: [
+    { name: '[version]', description: 'version to promote, e.g. v1.1 (asked when omitted on a terminal)' },
+  ],
   options: [{ flags: '--alias <name>', description: 'alias to move', default: 'production' }],
   examples: ['mlops promote v1.1', 'mlops promote v2.0 --alias staging'],
   async handler(ctx, [version], { alias }) {

@@ -26,7 +26,11 @@ export default defineCommand<{ dataset?: string; force?: boolean }>({
       json: result,
       human: (print, style) => {
         print();
-        print(style.bold(`${result.model} ${result.version} is trained, registered and promoted to ${result.alias}.`));
+        print(
+          style.bold(
+            `${result.model} ${result.version} is trained, registered and promoted to ${result.alias}.`,
+          ),
+        );
         print(`  accuracy ${formatNumber(result.metrics.accuracy)}   registry ${result.registry}`);
         print();
         print('What you can run next:');

@@ -12,7 +12,8 @@ export default defineCommand<{ alias: string }>({
     const result = await rollback({ registry, alias, actor: ctx.actor(), io: ctx.io });
     return {
       json: result,
-      human: (print) => print(`${result.model}: ${alias} → ${result.version} (was ${result.previous ?? 'unset'})`),
+      human: (print) =>
+        print(`${result.model}: ${alias} → ${result.version} (was ${result.previous ?? 'unset'})`),
     };
   },
 });

@@ -17,7 +17,11 @@ export function parseParams(params: readonly string[] = []): Record<string, unkn
   for (const param of params) {
     const eq = param.indexOf('=');
     if (eq <= 0) {
-      throw usageError(`--param "${param}" is not key=value.`, 'MLOPS_USAGE_E1002', 'Write it as --param epochs=100.');
+      throw usageError(
+        `--param "${param}" is not key=value.`,
+        'MLOPS_USAGE_E1002',
+        'Write it as --param epochs=100.',
+      );
     }
     const raw = param.slice(eq + 1);
     let value: unknown = raw;
@@ -36,11 +40,21 @@ export default defineCommand<TrainFlags>({
   summary: 'train the model (--local in-process, else as a Kubernetes Job) and register a new version',
   streaming: true,
   options: [
-    { flags: '--local', description: 'train in this process and register the version in the configured registry' },
+    {
+      flags: '--local',
+      description: 'train in this process and register the version in the configured registry',
+    },
     { flags: '--watch', description: 'stream the Job’s logs and progress until it ends (cluster training)' },
-    { flags: '--data <source>', description: 'CSV path, s3:// URI, or "synthetic" (default: the config’s data.source)' },
+    {
+      flags: '--data <source>',
+      description: 'CSV path, s3:// URI, or "synthetic" (default: the config’s data.source)',
+    },
     { flags: '--label <column>', description: 'label column (default: the config’s, else the last column)' },
-    { flags: '--param <key=value>', description: 'hyper-parameter override, repeatable (e.g. epochs=100)', repeatable: true },
+    {
+      flags: '--param <key=value>',
+      description: 'hyper-parameter override, repeatable (e.g. epochs=100)',
+      repeatable: true,
+    },
     { flags: '--major', description: 'register as the next major version (v2.0) instead of the next minor' },
   ],
   examples: ['mlops train --local', 'mlops train --local --data data/wine.csv --param epochs=100 --json'],
@@ -52,9 +66,16 @@ export default defineCommand<TrainFlags>({
         'Train in-process with `mlops train --local`; cluster training arrives with the Kubernetes work.',
       );
     }
-    const config = await ctx.config({ 'data.source': flags.data, 'data.label': flags.label, ...parseParams(flags.param) });
+    const config = await ctx.config({
+      'data.source': flags.data,
+      'data.label': flags.label,
+      ...parseParams(flags.param),
+    });
     const registry = await ctx.registry(config);
-    const [{ trainLocal }, { gitCommit }] = await Promise.all([import('../../core/train.js'), import('../../core/git.js')]);
+    const [{ trainLocal }, { gitCommit }] = await Promise.all([
+      import('../../core/train.js'),
+      import('../../core/git.js'),
+    ]);
     const result = await trainLocal({
       config: config.config,
       configDir: config.dir,
@@ -68,9 +89,16 @@ export default defineCommand<TrainFlags>({
       json: result,
       human: (print, style) => {
         print(style.bold(`${result.model} ${result.version}`) + ' registered');
-        print(table(['METRIC', 'VALUE'], Object.entries(result.metrics).map(([k, v]) => [k, formatNumber(v)])));
+        print(
+          table(
+            ['METRIC', 'VALUE'],
+            Object.entries(result.metrics).map(([k, v]) => [k, formatNumber(v)]),
+          ),
+        );
         print();
-        print(`Next: ${style.bold(`mlops models show ${result.version}`)} or ${style.bold(`mlops promote ${result.version}`)}`);
+        print(
+          `Next: ${style.bold(`mlops models show ${result.version}`)} or ${style.bold(`mlops promote ${result.version}`)}`,
+        );
       },
     };
   },

@@ -72,7 +72,11 @@ export interface InfraRunner {
   synth(request: SynthRequest): Promise<SynthResult>;
   init(stack: SynthesizedStack, context: RunnerContext): Promise<void>;
   /** A saved plan and its summary; with `destroy`, the plan that removes the stack's resources. */
-  plan(stack: SynthesizedStack, options: { readonly destroy?: boolean }, context: RunnerContext): Promise<StackPlan>;
+  plan(
+    stack: SynthesizedStack,
+    options: { readonly destroy?: boolean },
+    context: RunnerContext,
+  ): Promise<StackPlan>;
   /** Applies a saved plan (create/update, or destroy when the plan was made with `destroy`). */
   apply(plan: StackPlan, context: RunnerContext): Promise<void>;
   output(stack: SynthesizedStack, context: RunnerContext): Promise<Record<string, StackOutputValue>>;

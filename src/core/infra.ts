@@ -1,0 +1,337 @@
+import path from 'node:path';
+import type { MlopsConfig } from '../config/schema.js';
+import { MlopsError, usageError } from './errors.js';
+import type { IoHost } from './io-host.js';
+import {
+  STACK_NAMES,
+  type InfraRunner,
+  type PlanSummary,
+  type ResourceChange,
+  type RunnerContext,
+  type StackName,
+  type StackOutputValue,
+  type SynthesizedStack,
+} from './ports/infra-runner.js';
+
+/**
+ * The `mlops infra` use-cases: synthesize the stacks, plan them in dependency order, apply or destroy
+ * them after a confirmation, read their outputs. Terraform itself is behind the InfraRunner port.
+ */
+
+export interface InfraOptions {
+  readonly config: MlopsConfig;
+  /** The directory of the config file; the default synth directory lives under it. */
+  readonly configDir: string;
+  readonly io: IoHost;
+  readonly runner: InfraRunner;
+  /** `--stack NAME`: only this stack. */
+  readonly stack?: string;
+  /** `--out DIR`; default `<configDir>/.mlops/infra`. */
+  readonly outDir?: string;
+  /** `--auto-approve`: apply/destroy without asking (required headless). */
+  readonly autoApprove?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+/** Upstream stacks whose outputs a stack reads (through their Terraform state). */
+const DEPENDS_ON: Record<StackName, readonly StackName[]> = {
+  network: [],
+  cluster: ['network'],
+  addons: ['network', 'cluster'],
+  registry: [],
+};
+
+/**
+ * The Kubernetes identities of the training Jobs and the serving Deployment. The cluster stack scopes
+ * their IAM roles (IRSA) to exactly these, so whatever creates the workloads must use the same names.
+ */
+export function workloadIdentities(config: MlopsConfig): {
+  readonly training: { readonly namespace: string; readonly serviceAccount: string };
+  readonly serving: { readonly namespace: string; readonly serviceAccount: string };
+} {
+  return {
+    training: { namespace: config.cluster.trainingNamespace, serviceAccount: `${config.name}-training` },
+    serving: { namespace: config.cluster.servingNamespace, serviceAccount: `${config.name}-serving` },
+  };
+}
+
+export const defaultInfraDir = (configDir: string): string => path.resolve(configDir, '.mlops', 'infra');
+
+/** `--stack` → the stacks to act on, in dependency order; all of them without `--stack`. */
+export function selectStacks(stack: string | undefined): StackName[] {
+  if (stack === undefined) return [...STACK_NAMES];
+  const known = STACK_NAMES.find((name) => name === stack);
+  if (!known) {
+    throw usageError(
+      `"${stack}" is not a stack`,
+      'MLOPS_INFRA_E7003',
+      'use --stack with one of: network, cluster, addons, registry',
+    );
+  }
+  return [known];
+}
+
+const outDirOf = (options: InfraOptions): string =>
+  options.outDir ? path.resolve(options.outDir) : defaultInfraDir(options.configDir);
+
+const context = (options: InfraOptions): RunnerContext => ({ io: options.io, signal: options.signal });
+
+const hasChanges = (s: PlanSummary): boolean => s.add + s.change + s.destroy > 0;
+
+export const describeSummary = (s: PlanSummary): string =>
+  `${s.add} to add, ${s.change} to change, ${s.destroy} to destroy`;
+
+const addSummaries = (summaries: readonly PlanSummary[]): PlanSummary =>
+  summaries.reduce((t, s) => ({ add: t.add + s.add, change: t.change + s.change, destroy: t.destroy + s.destroy }), {
+    add: 0,
+    change: 0,
+    destroy: 0,
+  });
+
+async function synthesize(options: InfraOptions, stacks: readonly StackName[]): Promise<SynthesizedStack[]> {
+  const only = options.stack === undefined ? undefined : stacks[0];
+  const result = await options.runner.synth({ config: options.config, outDir: outDirOf(options), stack: only });
+  return stacks.map((name) => {
+    const stack = result.stacks.find((s) => s.stack === name);
+    if (!stack) throw new MlopsError(`synthesis produced no ${name} stack`, { code: 'MLOPS_INTERNAL_E9000', source: 'internal' });
+    return stack;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------- synth
+
+export interface InfraSynthResult {
+  readonly outDir: string;
+  readonly stacks: readonly SynthesizedStack[];
+}
+
+/** Writes `DIR/stacks/<stack>/cdk.tf.json` for every (or the selected) stack. Needs no terraform. */
+export async function synthInfra(options: InfraOptions): Promise<InfraSynthResult> {
+  const names = selectStacks(options.stack);
+  const stacks = await synthesize(options, names);
+  for (const s of stacks) {
+    options.io.notify({
+      level: 'info',
+      event: 'stack-synthesized',
+      message: `${s.stack}: ${s.resources} resources, ${s.dataSources} data sources, ${s.outputs} outputs`,
+      data: s,
+    });
+  }
+  return { outDir: outDirOf(options), stacks };
+}
+
+// ----------------------------------------------------------------------------------------------- plan
+
+export interface StackPlanReport {
+  readonly stack: StackName;
+  /** `deferred`: an upstream stack has pending changes, so this plan would read stale outputs. */
+  readonly status: 'planned' | 'deferred';
+  readonly summary: PlanSummary | null;
+  readonly changes: readonly ResourceChange[];
+  readonly reason?: string;
+}
+
+export interface InfraPlanResult {
+  readonly outDir: string;
+  readonly stacks: readonly StackPlanReport[];
+  /** Over the planned stacks. */
+  readonly total: PlanSummary;
+}
+
+/** terraform init + plan per stack in dependency order, with a summary per stack. */
+export async function planInfra(options: InfraOptions): Promise<InfraPlanResult> {
+  const names = selectStacks(options.stack);
+  const ctx = context(options);
+  await options.runner.check(ctx);
+  const stacks = await synthesize(options, names);
+  const reports: StackPlanReport[] = [];
+  const pending = new Set<StackName>();
+  for (const stack of stacks) {
+    const blockedBy = DEPENDS_ON[stack.stack].filter((up) => pending.has(up));
+    if (blockedBy.length > 0) {
+      const reason = `planned after ${blockedBy.join(' and ')} ${blockedBy.length > 1 ? 'are' : 'is'} applied (it reads their outputs)`;
+      options.io.notify({ level: 'info', event: 'stack-deferred', message: `${stack.stack}: ${reason}`, data: { stack: stack.stack } });
+      pending.add(stack.stack);
+      reports.push({ stack: stack.stack, status: 'deferred', summary: null, changes: [], reason });
+      continue;
+    }
+    await options.runner.init(stack, ctx);
+    const plan = await options.runner.plan(stack, {}, ctx);
+    if (hasChanges(plan.summary)) pending.add(stack.stack);
+    notifyPlan(options.io, plan.stack, plan.summary, false);
+    reports.push({ stack: stack.stack, status: 'planned', summary: plan.summary, changes: plan.changes });
+  }
+  const total = addSummaries(reports.flatMap((r) => (r.summary ? [r.summary] : [])));
+  return { outDir: outDirOf(options), stacks: reports, total };
+}
+
+function notifyPlan(io: IoHost, stack: StackName, summary: PlanSummary, destroy: boolean): void {
+  io.notify({
+    level: 'info',
+    event: 'stack-planned',
+    message: `${stack}: ${hasChanges(summary) ? describeSummary(summary) : 'no changes'}`,
+    data: { stack, summary, destroy },
+  });
+}
+
+// ---------------------------------------------------------------------------------------------- apply
+
+export type StackApplyStatus = 'applied' | 'unchanged' | 'declined' | 'skipped';
+
+export interface StackApplyReport {
+  readonly stack: StackName;
+  readonly status: StackApplyStatus;
+  readonly summary: PlanSummary | null;
+}
+
+export interface InfraApplyResult {
+  readonly outDir: string;
+  readonly stacks: readonly StackApplyReport[];
+  /** False when a confirmation was declined: later stacks were not touched. */
+  readonly completed: boolean;
+}
+
+/** Asks for confirmation; headless without --auto-approve is a refusal naming the flag. */
+async function confirm(io: IoHost, request: { kind: 'confirm'; message: string } | { kind: 'input'; message: string; expected: string }): Promise<boolean> {
+  try {
+    if (request.kind === 'confirm') {
+      return await io.request({ kind: 'confirm', message: request.message, flag: '--auto-approve' });
+    }
+    const typed = await io.request({
+      kind: 'input',
+      message: request.message,
+      flag: '--auto-approve',
+      validate: (value) => value === request.expected || `type "${request.expected}" exactly, or press Ctrl-C`,
+    });
+    return typed === request.expected;
+  } catch (error) {
+    if (MlopsError.is(error) && error.code === 'MLOPS_USAGE_E1001') {
+      throw new MlopsError('refusing to change infrastructure without a confirmation, and nothing may prompt', {
+        code: 'MLOPS_INFRA_E7004',
+        hint: 'review `mlops infra plan`, then pass --auto-approve',
+        source: 'usage',
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+/**
+ * Per stack in dependency order: plan, show the summary, confirm (unless autoApprove), apply the very
+ * plan that was confirmed. Stacks plan only once their upstream stacks are applied, so each plan
+ * reads real outputs.
+ */
+export async function applyInfra(options: InfraOptions): Promise<InfraApplyResult> {
+  const names = selectStacks(options.stack);
+  const ctx = context(options);
+  await options.runner.check(ctx);
+  const stacks = await synthesize(options, names);
+  const reports: StackApplyReport[] = [];
+  for (const [index, stack] of stacks.entries()) {
+    await options.runner.init(stack, ctx);
+    const plan = await options.runner.plan(stack, {}, ctx);
+    notifyPlan(options.io, stack.stack, plan.summary, false);
+    if (!hasChanges(plan.summary)) {
+      reports.push({ stack: stack.stack, status: 'unchanged', summary: plan.summary });
+      continue;
+    }
+    const approved =
+      options.autoApprove === true ||
+      (await confirm(options.io, {
+        kind: 'confirm',
+        message: `Apply ${stack.stack} (${describeSummary(plan.summary)})?`,
+      }));
+    if (!approved) {
+      reports.push({ stack: stack.stack, status: 'declined', summary: plan.summary });
+      for (const rest of stacks.slice(index + 1)) reports.push({ stack: rest.stack, status: 'skipped', summary: null });
+      options.io.notify({ level: 'warn', event: 'apply-declined', message: `${stack.stack} not applied; stopping.` });
+      return { outDir: outDirOf(options), stacks: reports, completed: false };
+    }
+    options.io.notify({ level: 'info', event: 'stack-applying', message: `Applying ${stack.stack}…`, data: { stack: stack.stack } });
+    await options.runner.apply(plan, ctx);
+    options.io.notify({ level: 'info', event: 'stack-applied', message: `${stack.stack} applied.`, data: { stack: stack.stack, summary: plan.summary } });
+    reports.push({ stack: stack.stack, status: 'applied', summary: plan.summary });
+  }
+  return { outDir: outDirOf(options), stacks: reports, completed: true };
+}
+
+// -------------------------------------------------------------------------------------------- destroy
+
+/**
+ * Destroys in reverse dependency order (add-ons before the cluster before the network, the registry
+ * last: its bucket refuses to go while it holds models). All destroy plans are made first and
+ * confirmed once: interactively by typing the cluster (or project) name.
+ */
+export async function destroyInfra(options: InfraOptions): Promise<InfraApplyResult> {
+  const names = selectStacks(options.stack).reverse();
+  const ctx = context(options);
+  await options.runner.check(ctx);
+  const stacks = await synthesize(options, names);
+  const plans = [];
+  for (const stack of stacks) {
+    await options.runner.init(stack, ctx);
+    const plan = await options.runner.plan(stack, { destroy: true }, ctx);
+    notifyPlan(options.io, stack.stack, plan.summary, true);
+    plans.push(plan);
+  }
+  const total = addSummaries(plans.map((p) => p.summary));
+  if (!hasChanges(total)) {
+    return {
+      outDir: outDirOf(options),
+      stacks: plans.map((p) => ({ stack: p.stack, status: 'unchanged', summary: p.summary })),
+      completed: true,
+    };
+  }
+  if (options.autoApprove !== true) {
+    // The cluster's name for anything that takes the cluster down, the project's for the registry alone.
+    const expected = names.some((n) => n !== 'registry')
+      ? (options.config.infra.clusterName ?? `${options.config.name}-cluster`)
+      : options.config.name;
+    const approved = await confirm(options.io, {
+      kind: 'input',
+      message: `This destroys ${total.destroy} resources (${names.join(', ')}). Type "${expected}" to confirm:`,
+      expected,
+    });
+    if (!approved) {
+      options.io.notify({ level: 'warn', event: 'destroy-declined', message: 'Nothing was destroyed.' });
+      return {
+        outDir: outDirOf(options),
+        stacks: plans.map((p) => ({ stack: p.stack, status: 'declined', summary: p.summary })),
+        completed: false,
+      };
+    }
+  }
+  const reports: StackApplyReport[] = [];
+  for (const plan of plans) {
+    if (!hasChanges(plan.summary)) {
+      reports.push({ stack: plan.stack, status: 'unchanged', summary: plan.summary });
+      continue;
+    }
+    options.io.notify({ level: 'info', event: 'stack-destroying', message: `Destroying ${plan.stack}…`, data: { stack: plan.stack } });
+    await options.runner.apply(plan, ctx);
+    options.io.notify({ level: 'info', event: 'stack-destroyed', message: `${plan.stack} destroyed.`, data: { stack: plan.stack, summary: plan.summary } });
+    reports.push({ stack: plan.stack, status: 'applied', summary: plan.summary });
+  }
+  return { outDir: outDirOf(options), stacks: reports, completed: true };
+}
+
+// --------------------------------------------------------------------------------------------- output
+
+export interface InfraOutputResult {
+  readonly stacks: Partial<Record<StackName, Record<string, StackOutputValue>>>;
+}
+
+/** The stacks' outputs (VPC id, cluster endpoint, role ARNs, bucket, repository URLs …). */
+export async function infraOutput(options: InfraOptions): Promise<InfraOutputResult> {
+  const names = selectStacks(options.stack);
+  const ctx = context(options);
+  await options.runner.check(ctx);
+  const stacks = await synthesize(options, names);
+  const result: Partial<Record<StackName, Record<string, StackOutputValue>>> = {};
+  for (const stack of stacks) {
+    await options.runner.init(stack, ctx);
+    result[stack.stack] = await options.runner.output(stack, ctx);
+  }
+  return { stacks: result };
+}

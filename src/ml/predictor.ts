@@ -1,0 +1,121 @@
+import type { LayersModel, Tensor } from '@tensorflow/tfjs';
+import { MlopsError } from '../core/errors.js';
+import { decodePreprocessing, loadModel, type Artifacts } from './artifacts.js';
+import { loadTf, type BackendPreference } from './backend.js';
+import type { Task } from './metrics.js';
+import { transform } from './scaler.js';
+
+export interface Prediction {
+  /** The class name (classification) or the predicted value (regression). */
+  readonly label: string | number;
+  /** Classification: probability per class name. */
+  readonly probabilities?: Record<string, number>;
+}
+
+export interface Predictor {
+  readonly task: Task;
+  /** Input columns, in the order `predict` expects them. */
+  readonly features: readonly string[];
+  readonly label: string;
+  readonly classes?: readonly string[];
+  readonly backend: string;
+  /**
+   * Predicts raw (unscaled) feature rows in one tensor call; the saved scaler is applied here. Throws
+   * MLOPS_DATA_E3005 for a row of the wrong width and MLOPS_DATA_E3004 for a non-finite value.
+   */
+  predict(rows: readonly (readonly number[])[]): Prediction[];
+  /** Frees the model's weights; the predictor is unusable afterwards. */
+  dispose(): void;
+}
+
+export interface LoadPredictorOptions {
+  readonly backend?: BackendPreference;
+}
+
+/** Loads model.json + weights.bin + preprocessing.json (as written by trainModel) for inference. */
+export async function loadPredictor(artifacts: Artifacts, options: LoadPredictorOptions = {}): Promise<Predictor> {
+  const prep = decodePreprocessing(artifacts);
+  const { tf, backend } = await loadTf(options.backend ?? 'auto');
+  const model = await loadModel(tf, artifacts);
+  const inputs = model.inputs[0]?.shape[1];
+  const outputs = model.outputs[0]?.shape[1];
+  const expectedOutputs = prep.task === 'classification' ? (prep.classes?.length ?? 0) : 1;
+  if (model.inputs.length !== 1 || inputs !== prep.features.length || outputs !== expectedOutputs) {
+    model.dispose();
+    throw new MlopsError(
+      `the saved model cannot be loaded: model.json takes ${inputs} inputs and gives ${outputs} outputs, preprocessing.json describes ${prep.features.length} and ${expectedOutputs}`,
+      {
+        code: 'MLOPS_MODEL_E5002',
+        hint: 'model.json and preprocessing.json come from different training runs; register the model again',
+        source: 'operation',
+      },
+    );
+  }
+  const width = prep.features.length;
+  const classes = prep.classes ?? [];
+  let live: LayersModel | undefined = model;
+
+  const predict = (rows: readonly (readonly number[])[]): Prediction[] => {
+    if (live === undefined) throw new Error('the predictor was disposed');
+    const current = live;
+    if (rows.length === 0) return [];
+    validate(rows, prep.features);
+    const x = transform(prep.scaler, rows);
+    const values = tf.tidy(
+      () => (current.predictOnBatch(tf.tensor2d(x, [rows.length, width])) as Tensor).dataSync() as Float32Array,
+    );
+    if (prep.task === 'regression') {
+      const t = prep.target ?? { mean: 0, std: 1 };
+      return rows.map((_, r) => ({ label: (values[r] as number) * t.std + t.mean }));
+    }
+    const k = classes.length;
+    const out: Prediction[] = new Array<Prediction>(rows.length);
+    for (let r = 0; r < rows.length; r += 1) {
+      const probabilities: Record<string, number> = {};
+      let best = 0;
+      for (let c = 0; c < k; c += 1) {
+        const p = values[r * k + c] as number;
+        probabilities[classes[c] as string] = p;
+        if (p > (values[r * k + best] as number)) best = c;
+      }
+      out[r] = { label: classes[best] as string, probabilities };
+    }
+    return out;
+  };
+
+  return {
+    task: prep.task,
+    features: prep.features,
+    label: prep.label,
+    ...(prep.task === 'classification' ? { classes } : {}),
+    backend,
+    predict,
+    dispose: () => {
+      live?.dispose();
+      live = undefined;
+    },
+  };
+}
+
+function validate(rows: readonly (readonly number[])[], features: readonly string[]): void {
+  const width = features.length;
+  for (let r = 0; r < rows.length; r += 1) {
+    const row = rows[r] as readonly number[];
+    if (!Array.isArray(row) || row.length !== width) {
+      throw new MlopsError(
+        `row ${r + 1} has ${Array.isArray(row) ? row.length : 'no'} values; the model takes ${width} (${features.join(', ')})`,
+        { code: 'MLOPS_DATA_E3005', hint: 'send one value per feature, in the order listed', source: 'usage' },
+      );
+    }
+    for (let j = 0; j < width; j += 1) {
+      const v = row[j];
+      if (typeof v !== 'number' || !Number.isFinite(v)) {
+        throw new MlopsError(`row ${r + 1}: the feature "${features[j]}" is ${String(v)}, not a finite number`, {
+          code: 'MLOPS_DATA_E3004',
+          hint: 'send numbers for every feature (no null, NaN or strings)',
+          source: 'usage',
+        });
+      }
+    }
+  }
+}

@@ -1,0 +1,62 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { binPath, repoRoot, runBin } from '../support/run-mlops.js';
+import { tempDir } from '../support/temp-dir.js';
+
+const root = tempDir();
+const HEAVY = [
+  '@tensorflow',
+  'cdktf',
+  '@cdktf',
+  '@kubernetes',
+  '@aws-sdk',
+  'zod',
+  '@inquirer',
+  'execa',
+  'undici',
+];
+
+describe('the built executable', () => {
+  it('`mlops --help` loads no heavy module', () => {
+    const out = execFileSync(
+      process.execPath,
+      ['--import', path.join(repoRoot, 'test/support/trace-imports.mjs'), binPath, '--help'],
+      { encoding: 'utf8' },
+    );
+    const imported = out.split('\n').filter((l) => l.startsWith('IMPORT '));
+    expect(imported.length).toBeGreaterThan(5);
+    for (const heavy of HEAVY) {
+      expect(
+        imported.filter((l) => l.includes(`/node_modules/${heavy}`)),
+        heavy,
+      ).toEqual([]);
+    }
+    expect(out).toContain('Usage: mlops');
+  });
+
+  it('headless (stdin not a TTY): a question without a default fails fast, naming the flag', async () => {
+    const dir = path.join(root, 'p');
+    expect((await runBin(['init', dir, '--name', 'p'], { cwd: root })).code).toBe(0);
+    const started = Date.now();
+    const res = await runBin(['init', dir], { cwd: root, timeout: 20_000 });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('Pass --force');
+    expect(Date.now() - started).toBeLessThan(15_000); // i.e. it did not wait for input
+  });
+
+  it('CI=true never prompts even when flags are missing', async () => {
+    const res = await runBin(['promote', '--json'], { cwd: path.join(root, 'p'), env: { CI: 'true' } });
+    expect(res.code).toBe(2);
+    expect(JSON.parse(res.stdout).error).toMatchObject({
+      code: 'MLOPS_USAGE_E1001',
+      hint: expect.stringContaining('mlops promote <version>'),
+    });
+  });
+
+  it('--version prints the package version', async () => {
+    const res = await runBin(['--version'], { cwd: root });
+    expect(res.code).toBe(0);
+    expect(res.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});
