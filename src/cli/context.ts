@@ -12,6 +12,8 @@ export interface CliEnv {
   readonly stdin: Readable & { isTTY?: boolean };
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
+  /** Aborted on Ctrl-C (bin/mlops); long operations stop cleanly and exit 130. */
+  readonly signal?: AbortSignal;
 }
 
 export interface GlobalOptions {

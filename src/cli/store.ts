@@ -1,22 +1,63 @@
-import { usageError } from '../core/errors.js';
+import { MlopsError, usageError } from '../core/errors.js';
 import type { ModelStore } from '../core/ports/model-store.js';
 
-/** Picks the ModelStore implementation for a registry URI (providers are chosen here, never in core). */
-export async function openStore(uri: string): Promise<ModelStore> {
+export interface OpenStoreOptions {
+  /** The configured AWS region (s3:// stores); default AWS_REGION, else us-east-1. */
+  readonly region?: string;
+  /** For the S3 endpoint (AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL) and region; default process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * Picks the ModelStore implementation for a registry URI (providers are chosen here, never in core).
+ * The AWS SDK is imported only when an s3:// registry is used.
+ */
+export async function openStore(uri: string, options: OpenStoreOptions = {}): Promise<ModelStore> {
   if (uri.startsWith('file://')) {
     const { FsModelStore } = await import('../../providers/local/fs-model-store.js');
     return new FsModelStore(uri);
   }
   if (uri.startsWith('s3://')) {
-    throw usageError(
-      `The S3 registry (${uri}) is not available in this version of mlops.`,
-      'MLOPS_USAGE_E1003',
-      'Use a file:// registry for now (the default is file://.mlops/registry); S3 support arrives with the S3 registry work.',
-    );
+    const { S3ModelStore } = await import('../../providers/aws/s3-model-store.js');
+    return new S3ModelStore(uri, { region: options.region, env: options.env });
   }
   throw usageError(
     `Unsupported registry URI "${uri}".`,
     'MLOPS_REGISTRY_E4005',
     'Use file://PATH or s3://BUCKET/PREFIX.',
   );
+}
+
+/**
+ * Reads a data file given as a URI (`s3://bucket/key.csv`) for training; the core receives this
+ * function, so that it never imports a provider.
+ */
+export async function readDataUri(uri: string, options: OpenStoreOptions = {}): Promise<Uint8Array> {
+  if (!uri.startsWith('s3://')) {
+    throw new MlopsError(`the data source ${uri} is not supported`, {
+      code: 'MLOPS_DATA_E3007',
+      hint: 'give a CSV path, a file:// or s3:// URI, or "synthetic"',
+    });
+  }
+  const [{ S3ModelStore }, { parseS3Uri }] = await Promise.all([
+    import('../../providers/aws/s3-model-store.js'),
+    import('../../providers/aws/s3-uri.js'),
+  ]);
+  const { bucket, prefix: key } = parseS3Uri(uri);
+  if (!key || uri.endsWith('/')) {
+    throw new MlopsError(`the data source ${uri} names a bucket or folder, not a file`, {
+      code: 'MLOPS_DATA_E3001',
+      hint: 'give the object of the CSV file, e.g. s3://my-bucket/data/train.csv',
+    });
+  }
+  const bytes = await new S3ModelStore(`s3://${bucket}`, { region: options.region, env: options.env }).get(
+    key,
+  );
+  if (!bytes) {
+    throw new MlopsError(`cannot read the dataset ${uri}: no such object`, {
+      code: 'MLOPS_DATA_E3001',
+      hint: `check the key (aws s3 ls s3://${bucket}/${key.includes('/') ? key.slice(0, key.lastIndexOf('/') + 1) : ''})`,
+    });
+  }
+  return bytes;
 }

@@ -10,6 +10,7 @@ import {
   type RunnerContext,
   type StackName,
   type StackOutputValue,
+  type StackPlan,
   type SynthesizedStack,
 } from './ports/infra-runner.js';
 
@@ -82,18 +83,30 @@ export const describeSummary = (s: PlanSummary): string =>
   `${s.add} to add, ${s.change} to change, ${s.destroy} to destroy`;
 
 const addSummaries = (summaries: readonly PlanSummary[]): PlanSummary =>
-  summaries.reduce((t, s) => ({ add: t.add + s.add, change: t.change + s.change, destroy: t.destroy + s.destroy }), {
-    add: 0,
-    change: 0,
-    destroy: 0,
-  });
+  summaries.reduce(
+    (t, s) => ({ add: t.add + s.add, change: t.change + s.change, destroy: t.destroy + s.destroy }),
+    {
+      add: 0,
+      change: 0,
+      destroy: 0,
+    },
+  );
 
 async function synthesize(options: InfraOptions, stacks: readonly StackName[]): Promise<SynthesizedStack[]> {
   const only = options.stack === undefined ? undefined : stacks[0];
-  const result = await options.runner.synth({ config: options.config, outDir: outDirOf(options), stack: only });
+  const result = await options.runner.synth({
+    config: options.config,
+    outDir: outDirOf(options),
+    stack: only,
+  });
   return stacks.map((name) => {
     const stack = result.stacks.find((s) => s.stack === name);
-    if (!stack) throw new MlopsError(`synthesis produced no ${name} stack`, { code: 'MLOPS_INTERNAL_E9000', source: 'internal' });
+    if (!stack) {
+      throw new MlopsError(`synthesis produced no ${name} stack`, {
+        code: 'MLOPS_INTERNAL_E9000',
+        source: 'internal',
+      });
+    }
     return stack;
   });
 }
@@ -150,7 +163,12 @@ export async function planInfra(options: InfraOptions): Promise<InfraPlanResult>
     const blockedBy = DEPENDS_ON[stack.stack].filter((up) => pending.has(up));
     if (blockedBy.length > 0) {
       const reason = `planned after ${blockedBy.join(' and ')} ${blockedBy.length > 1 ? 'are' : 'is'} applied (it reads their outputs)`;
-      options.io.notify({ level: 'info', event: 'stack-deferred', message: `${stack.stack}: ${reason}`, data: { stack: stack.stack } });
+      options.io.notify({
+        level: 'info',
+        event: 'stack-deferred',
+        message: `${stack.stack}: ${reason}`,
+        data: { stack: stack.stack },
+      });
       pending.add(stack.stack);
       reports.push({ stack: stack.stack, status: 'deferred', summary: null, changes: [], reason });
       continue;
@@ -192,7 +210,10 @@ export interface InfraApplyResult {
 }
 
 /** Asks for confirmation; headless without --auto-approve is a refusal naming the flag. */
-async function confirm(io: IoHost, request: { kind: 'confirm'; message: string } | { kind: 'input'; message: string; expected: string }): Promise<boolean> {
+async function confirm(
+  io: IoHost,
+  request: { kind: 'confirm'; message: string } | { kind: 'input'; message: string; expected: string },
+): Promise<boolean> {
   try {
     if (request.kind === 'confirm') {
       return await io.request({ kind: 'confirm', message: request.message, flag: '--auto-approve' });
@@ -201,17 +222,21 @@ async function confirm(io: IoHost, request: { kind: 'confirm'; message: string }
       kind: 'input',
       message: request.message,
       flag: '--auto-approve',
-      validate: (value) => value === request.expected || `type "${request.expected}" exactly, or press Ctrl-C`,
+      validate: (value) =>
+        value === request.expected || `type "${request.expected}" exactly, or press Ctrl-C`,
     });
     return typed === request.expected;
   } catch (error) {
     if (MlopsError.is(error) && error.code === 'MLOPS_USAGE_E1001') {
-      throw new MlopsError('refusing to change infrastructure without a confirmation, and nothing may prompt', {
-        code: 'MLOPS_INFRA_E7004',
-        hint: 'review `mlops infra plan`, then pass --auto-approve',
-        source: 'usage',
-        cause: error,
-      });
+      throw new MlopsError(
+        'refusing to change infrastructure without a confirmation, and nothing may prompt',
+        {
+          code: 'MLOPS_INFRA_E7004',
+          hint: 'review `mlops infra plan`, then pass --auto-approve',
+          source: 'usage',
+          cause: error,
+        },
+      );
     }
     throw error;
   }
@@ -244,13 +269,28 @@ export async function applyInfra(options: InfraOptions): Promise<InfraApplyResul
       }));
     if (!approved) {
       reports.push({ stack: stack.stack, status: 'declined', summary: plan.summary });
-      for (const rest of stacks.slice(index + 1)) reports.push({ stack: rest.stack, status: 'skipped', summary: null });
-      options.io.notify({ level: 'warn', event: 'apply-declined', message: `${stack.stack} not applied; stopping.` });
+      for (const rest of stacks.slice(index + 1))
+        reports.push({ stack: rest.stack, status: 'skipped', summary: null });
+      options.io.notify({
+        level: 'warn',
+        event: 'apply-declined',
+        message: `${stack.stack} not applied; stopping.`,
+      });
       return { outDir: outDirOf(options), stacks: reports, completed: false };
     }
-    options.io.notify({ level: 'info', event: 'stack-applying', message: `Applying ${stack.stack}…`, data: { stack: stack.stack } });
+    options.io.notify({
+      level: 'info',
+      event: 'stack-applying',
+      message: `Applying ${stack.stack}…`,
+      data: { stack: stack.stack },
+    });
     await options.runner.apply(plan, ctx);
-    options.io.notify({ level: 'info', event: 'stack-applied', message: `${stack.stack} applied.`, data: { stack: stack.stack, summary: plan.summary } });
+    options.io.notify({
+      level: 'info',
+      event: 'stack-applied',
+      message: `${stack.stack} applied.`,
+      data: { stack: stack.stack, summary: plan.summary },
+    });
     reports.push({ stack: stack.stack, status: 'applied', summary: plan.summary });
   }
   return { outDir: outDirOf(options), stacks: reports, completed: true };
@@ -268,20 +308,28 @@ export async function destroyInfra(options: InfraOptions): Promise<InfraApplyRes
   const ctx = context(options);
   await options.runner.check(ctx);
   const stacks = await synthesize(options, names);
-  const plans = [];
+  const plans: StackPlan[] = [];
   for (const stack of stacks) {
     await options.runner.init(stack, ctx);
+    // A stack never applied has nothing to destroy, and planning it would fail on the missing outputs
+    // of the stacks it reads (after a partial `up`, say).
+    if ((await options.runner.stateResources(stack, ctx)).length === 0) {
+      options.io.notify({
+        level: 'info',
+        event: 'stack-planned',
+        message: `${stack.stack}: nothing to destroy`,
+        data: { stack: stack.stack },
+      });
+      continue;
+    }
     const plan = await options.runner.plan(stack, { destroy: true }, ctx);
     notifyPlan(options.io, stack.stack, plan.summary, true);
     plans.push(plan);
   }
+  const unchanged = (stack: StackName): StackApplyReport => ({ stack, status: 'unchanged', summary: null });
   const total = addSummaries(plans.map((p) => p.summary));
   if (!hasChanges(total)) {
-    return {
-      outDir: outDirOf(options),
-      stacks: plans.map((p) => ({ stack: p.stack, status: 'unchanged', summary: p.summary })),
-      completed: true,
-    };
+    return { outDir: outDirOf(options), stacks: names.map(unchanged), completed: true };
   }
   if (options.autoApprove !== true) {
     // The cluster's name for anything that takes the cluster down, the project's for the registry alone.
@@ -297,7 +345,10 @@ export async function destroyInfra(options: InfraOptions): Promise<InfraApplyRes
       options.io.notify({ level: 'warn', event: 'destroy-declined', message: 'Nothing was destroyed.' });
       return {
         outDir: outDirOf(options),
-        stacks: plans.map((p) => ({ stack: p.stack, status: 'declined', summary: p.summary })),
+        stacks: names.map((stack) => {
+          const plan = plans.find((p) => p.stack === stack);
+          return plan ? { stack, status: 'declined', summary: plan.summary } : unchanged(stack);
+        }),
         completed: false,
       };
     }
@@ -308,12 +359,26 @@ export async function destroyInfra(options: InfraOptions): Promise<InfraApplyRes
       reports.push({ stack: plan.stack, status: 'unchanged', summary: plan.summary });
       continue;
     }
-    options.io.notify({ level: 'info', event: 'stack-destroying', message: `Destroying ${plan.stack}…`, data: { stack: plan.stack } });
+    options.io.notify({
+      level: 'info',
+      event: 'stack-destroying',
+      message: `Destroying ${plan.stack}…`,
+      data: { stack: plan.stack },
+    });
     await options.runner.apply(plan, ctx);
-    options.io.notify({ level: 'info', event: 'stack-destroyed', message: `${plan.stack} destroyed.`, data: { stack: plan.stack, summary: plan.summary } });
+    options.io.notify({
+      level: 'info',
+      event: 'stack-destroyed',
+      message: `${plan.stack} destroyed.`,
+      data: { stack: plan.stack, summary: plan.summary },
+    });
     reports.push({ stack: plan.stack, status: 'applied', summary: plan.summary });
   }
-  return { outDir: outDirOf(options), stacks: reports, completed: true };
+  return {
+    outDir: outDirOf(options),
+    stacks: names.map((stack) => reports.find((r) => r.stack === stack) ?? unchanged(stack)),
+    completed: true,
+  };
 }
 
 // --------------------------------------------------------------------------------------------- output

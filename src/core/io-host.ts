@@ -77,7 +77,7 @@ export class MemoryIoHost implements IoHost {
     return answer as IoAnswer<R>;
   }
 
-  progress(): Progress {
+  progress(_label?: string, _total?: number): Progress {
     return { update: () => undefined, done: () => undefined };
   }
 }

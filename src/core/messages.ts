@@ -32,6 +32,13 @@ export const MESSAGES = {
   MLOPS_REGISTRY_E4008: 'the registry has no model of that name',
   MLOPS_REGISTRY_E4009: 'a registry object is corrupt',
   MLOPS_REGISTRY_E4010: 'the registry store cannot be reached or read',
+  MLOPS_REGISTRY_E4011: 'the S3 bucket of the registry does not exist',
+  MLOPS_REGISTRY_E4012:
+    'access to the S3 registry was denied (403: a policy, or unknown or expired credentials)',
+  MLOPS_REGISTRY_E4013: 'no AWS credentials were found for an s3:// registry or data source',
+  MLOPS_REGISTRY_E4014: 'the destination registry already has that version with different content',
+  MLOPS_REGISTRY_E4015:
+    'the version is claimed by another writer in the destination registry but has no manifest',
   // training and models (exit 1)
   MLOPS_TRAIN_E5001: 'training failed',
   MLOPS_MODEL_E5002: 'the saved model cannot be loaded',
@@ -47,6 +54,13 @@ export const MESSAGES = {
   // interruption and internal
   MLOPS_INTERRUPTED: 'the operation was interrupted (exit 130)',
   MLOPS_INTERNAL_E9000: 'an unexpected error; a bug in mlops',
+  // serving
+  MLOPS_SERVE_E8001: 'the prediction server cannot be reached (nothing listening, DNS, timeout)',
+  MLOPS_SERVE_E8002: 'the prediction server rejected the request (4xx): the rows or the route are wrong',
+  MLOPS_SERVE_E8003: 'the prediction server failed or is not ready (5xx, 503)',
+  MLOPS_SERVE_E8004: 'the prediction server answered something that is not a prediction',
+  MLOPS_SERVE_E8005: 'the rows to predict (--data, --file) cannot be read',
+  MLOPS_SERVE_E8006: 'the server cannot listen on the host and port',
 } as const;
 
 export type MessageCode = keyof typeof MESSAGES;

@@ -16,6 +16,16 @@ export interface QuickstartOptions {
   readonly openRegistry: (config: LoadedConfig) => Promise<ModelRegistry>;
 }
 
+/** What the quickstart's short-lived server answered for one row of the data. */
+export interface QuickstartPrediction {
+  readonly url: string;
+  /** The row sent, keyed by feature name. */
+  readonly row: Readonly<Record<string, number>>;
+  readonly model_version: string;
+  readonly label: string | number;
+  readonly probabilities?: Readonly<Record<string, number>>;
+}
+
 export interface QuickstartResult {
   readonly dir: string;
   readonly model: string;
@@ -23,6 +33,7 @@ export interface QuickstartResult {
   readonly alias: string;
   readonly metrics: Readonly<Record<string, number>>;
   readonly registry: string;
+  readonly prediction: QuickstartPrediction;
   readonly next: readonly string[];
 }
 
@@ -30,7 +41,7 @@ export interface QuickstartResult {
 export async function quickstart(options: QuickstartOptions): Promise<QuickstartResult> {
   const { io } = options;
   const dir = path.resolve(options.dir);
-  io.notify(info('step', `1/3 Scaffolding a project in ${dir}`));
+  io.notify(info('step', `1/4 Scaffolding a project in ${dir}`));
   const project = await initProject({
     dir,
     io,
@@ -43,7 +54,7 @@ export async function quickstart(options: QuickstartOptions): Promise<Quickstart
   const loaded = loadConfig({ cwd: dir, configPath: path.join(dir, 'mlops.config.json') });
   const registry = await options.openRegistry(loaded);
 
-  io.notify(info('step', `2/3 Training ${project.name} on ${loaded.config.data.source}`));
+  io.notify(info('step', `2/4 Training ${project.name} on ${loaded.config.data.source}`));
   const trained = await trainLocal({
     config: loaded.config,
     configDir: loaded.dir,
@@ -52,9 +63,11 @@ export async function quickstart(options: QuickstartOptions): Promise<Quickstart
     actor: options.actor,
   });
 
-  io.notify(info('step', `3/3 Promoting ${trained.version} to production`));
+  io.notify(info('step', `3/4 Promoting ${trained.version} to production`));
   const alias = 'production';
   await promote({ registry, version: trained.version, alias, actor: options.actor, io });
+
+  const prediction = await serveAndPredict(registry, loaded, alias, io);
 
   const rel = path.relative(process.cwd(), dir) || '.';
   return {
@@ -64,13 +77,64 @@ export async function quickstart(options: QuickstartOptions): Promise<Quickstart
     alias,
     metrics: trained.metrics,
     registry: registry.store.uri,
+    prediction,
     next: [
       `cd ${rel}`,
       'npx mlops models list',
       `npx mlops models show ${trained.version}`,
       'npx mlops train --local --param epochs=500',
       'npx mlops promote v1.1 && npx mlops rollback',
+      'npx mlops serve',
+      `npx mlops predict --data '${JSON.stringify(Object.values(prediction.row))}'`,
       'npx mlops doctor',
     ],
   };
+}
+
+/**
+ * Step 4: serves the promoted version on a free loopback port with the real serving app, sends it the
+ * first row of the data through the real client, and stops the server (draining, as on SIGTERM).
+ */
+async function serveAndPredict(
+  registry: ModelRegistry,
+  loaded: LoadedConfig,
+  alias: string,
+  io: IoHost,
+): Promise<QuickstartPrediction> {
+  const { config } = loaded;
+  const [{ serveModel }, { PredictClient }, { loadDataset }] = await Promise.all([
+    import('../serving/serve-model.js'),
+    import('../serving/client.js'),
+    import('../ml/dataset.js'),
+  ]);
+  io.notify(info('step', `4/4 Serving ${alias} on a free port and asking it for one prediction`));
+  const dataset = await loadDataset(config.data.source, {
+    label: config.data.label,
+    task: config.train.task,
+    cwd: loaded.dir,
+    seed: config.train.seed,
+  });
+  const row = Object.fromEntries(dataset.features.map((f, j) => [f, dataset.x[0]?.[j] ?? 0]));
+  const server = await serveModel({
+    registry,
+    serve: { ...config.serve, host: '127.0.0.1', port: 0, alias },
+    backend: config.train.backend,
+    io,
+  });
+  const client = new PredictClient({ url: server.url });
+  try {
+    const answer = await client.predict([row]);
+    const first = answer.predictions[0];
+    if (!first) throw new Error('the server answered no prediction');
+    return {
+      url: server.url,
+      row,
+      model_version: answer.model_version,
+      label: first.label,
+      ...(first.probabilities ? { probabilities: first.probabilities } : {}),
+    };
+  } finally {
+    await client.close();
+    await server.stop('quickstart done');
+  }
 }

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { MlopsError, usageError } from './errors.js';
-import type { ModelStore } from './ports/model-store.js';
+import type { IoHost } from './io-host.js';
+import type { ModelStore, PutStreamOptions } from './ports/model-store.js';
 import type {
   AliasAction,
   AliasRecord,
@@ -13,8 +14,48 @@ import { compareVersions, formatVersion, nextVersion, parseVersion, requireVersi
 
 export const MANIFEST = 'manifest.json';
 /** Written first and exclusively: reserves a version number so that concurrent writers never share one. */
-const CLAIM = '_claim.json';
+export const CLAIM = '_claim.json';
 const ALIAS_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const MiB = 1024 * 1024;
+/** Parallel small reads (manifests, aliases, history): enough to hide S3 latency, few enough to be polite. */
+const READ_CONCURRENCY = 16;
+/** Artifacts in flight at once (each may itself upload several parts in parallel). */
+const TRANSFER_CONCURRENCY = 4;
+/** Transfers smaller than this finish before a progress bar would be worth drawing. */
+const PROGRESS_MIN_BYTES = 8 * MiB;
+
+export interface RegistryOptions {
+  /** Where large transfers report progress (a bar on a terminal, nothing elsewhere). */
+  readonly io?: IoHost;
+  /** Bound on parallel small reads (manifests, aliases, history). */
+  readonly concurrency?: number;
+}
+
+/** The content of `_claim.json`. */
+interface ClaimRecord {
+  readonly by: string;
+  readonly at: string;
+  readonly id: string;
+  /** For a copy: the fingerprint of the manifest being copied, so that an interrupted copy can resume. */
+  readonly copyOf?: string;
+}
+
+/** A version number that was claimed but has no manifest: a writer is busy, or crashed. */
+export interface IncompleteVersion {
+  readonly version: string;
+  readonly claimedAt: string | null;
+  readonly claimedBy: string | null;
+}
+
+export interface ImportResult {
+  readonly version: string;
+  /** False when the registry already had the version with the same manifest (nothing was written). */
+  readonly copied: boolean;
+  readonly bytes: number;
+}
+
+/** Streams an artifact's bytes, e.g. from another registry. */
+export type ArtifactSource = (entry: ArtifactEntry) => AsyncIterable<Uint8Array>;
 
 export interface NewVersion {
   readonly artifacts: Readonly<Record<string, Uint8Array>>;
@@ -38,15 +79,88 @@ const encode = (value: unknown): Uint8Array =>
   new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
 export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
+/** JSON with sorted keys: two manifests are the same when their canonical forms are. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
+/**
+ * Maps with at most `limit` calls in flight (results in input order). Stops starting new calls after
+ * the first failure, which it rethrows.
+ */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  let failed = false;
+  const worker = async (): Promise<void> => {
+    while (!failed && next < items.length) {
+      const index = next++;
+      try {
+        results[index] = await fn(items[index] as T, index);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}
+
+async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of chunks) {
+    parts.push(chunk);
+    size += chunk.byteLength;
+  }
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.byteLength;
+  }
+  return out;
+}
+
+function checkArtifactName(name: string): void {
+  if (name === MANIFEST || name === CLAIM || name.includes('/') || name === '' || name.startsWith('.')) {
+    throw usageError(`"${name}" cannot be an artifact name.`, 'MLOPS_USAGE_E1002');
+  }
+}
+
+const totalSize = (entries: readonly { readonly size: number }[]): number =>
+  entries.reduce((sum, e) => sum + e.size, 0);
+
 /**
  * One model's registry on any ModelStore (DESIGN.md §4): immutable versions visible once their manifest
  * is written (last), sha256-verified loads, aliases as small objects, append-only history.
  */
 export class ModelRegistry {
+  private readonly io: IoHost | undefined;
+  private readonly concurrency: number;
+
   constructor(
     readonly store: ModelStore,
     readonly model: string,
-  ) {}
+    options: RegistryOptions = {},
+  ) {
+    this.io = options.io;
+    this.concurrency = Math.max(1, options.concurrency ?? READ_CONCURRENCY);
+  }
+
+  /** The same registry reporting transfer progress to `io`. */
+  withIo(io: IoHost): ModelRegistry {
+    return new ModelRegistry(this.store, this.model, { io, concurrency: this.concurrency });
+  }
 
   private key(...parts: string[]): string {
     return [this.model, ...parts].join('/');
@@ -88,19 +202,31 @@ export class ModelRegistry {
   /** Registers a new immutable version; retries with the next number when another writer took one. */
   async createVersion(input: NewVersion): Promise<VersionManifest> {
     const now = input.now ?? (() => new Date());
+    const named = Object.entries(input.artifacts).sort(([a], [b]) => a.localeCompare(b));
+    // before claiming a number: a refused name must not leave a claimed, empty version behind
+    for (const [name] of named) checkArtifactName(name);
     for (let attempt = 0; attempt < 50; attempt++) {
       const { claimed } = await this.scanVersions();
       const version = formatVersion(nextVersion(claimed.map(requireVersion), input.major));
-      const claim = encode({ by: input.createdBy, at: now().toISOString(), id: randomUUID() });
-      if (!(await this.store.put(this.key('versions', version, CLAIM), claim, { ifAbsent: true }))) continue;
+      const claim: ClaimRecord = { by: input.createdBy, at: now().toISOString(), id: randomUUID() };
+      if (!(await this.store.put(this.key('versions', version, CLAIM), encode(claim), { ifAbsent: true }))) {
+        continue;
+      }
 
-      const artifacts: ArtifactEntry[] = [];
-      for (const [name, bytes] of Object.entries(input.artifacts).sort(([a], [b]) => a.localeCompare(b))) {
-        if (name === MANIFEST || name === CLAIM || name.includes('/')) {
-          throw usageError(`"${name}" cannot be an artifact name.`, 'MLOPS_USAGE_E1002');
-        }
-        await this.store.put(this.key('versions', version, name), bytes);
-        artifacts.push({ name, sha256: sha256(bytes), size: bytes.byteLength });
+      const meter = this.meter(
+        `Uploading ${this.model} ${version}`,
+        totalSize(named.map(([, b]) => ({ size: b.byteLength }))),
+      );
+      let artifacts: ArtifactEntry[];
+      try {
+        artifacts = await mapLimit(named, TRANSFER_CONCURRENCY, async ([name, bytes]) => {
+          await this.store.put(this.key('versions', version, name), bytes, {
+            onProgress: (sent) => meter.report(name, sent),
+          });
+          return { name, sha256: sha256(bytes), size: bytes.byteLength };
+        });
+      } finally {
+        meter.done();
       }
       const manifest: VersionManifest = {
         formatVersion: 1,
@@ -128,6 +254,40 @@ export class ModelRegistry {
     });
   }
 
+  /** A byte counter over several artifacts, drawn as one bar (in MiB) when the transfer is large. */
+  private meter(label: string, bytes: number): { report(name: string, sent: number): void; done(): void } {
+    if (!this.io || bytes < PROGRESS_MIN_BYTES) return { report: () => undefined, done: () => undefined };
+    const progress = this.io.progress(`${label} (MiB)`, Math.ceil(bytes / MiB));
+    const sent = new Map<string, number>();
+    let sum = 0;
+    return {
+      report(name, bytesSent) {
+        sum += bytesSent - (sent.get(name) ?? 0);
+        sent.set(name, bytesSent);
+        progress.update(Math.floor(sum / MiB));
+      },
+      done: () => progress.done(),
+    };
+  }
+
+  /** The store's streaming read when it has one, else the whole object as one chunk. */
+  private async readStream(
+    key: string,
+  ): Promise<AsyncIterable<Uint8Array> | Iterable<Uint8Array> | undefined> {
+    if (this.store.getStream) return this.store.getStream(key);
+    const bytes = await this.store.get(key);
+    return bytes && [bytes];
+  }
+
+  private async writeStream(
+    key: string,
+    body: AsyncIterable<Uint8Array>,
+    options: PutStreamOptions,
+  ): Promise<boolean> {
+    if (this.store.putStream) return this.store.putStream(key, body, options);
+    return this.store.put(key, await collect(body), options);
+  }
+
   async manifest(version: string): Promise<VersionManifest> {
     requireVersion(version);
     const manifest = await this.readJson<VersionManifest>(this.key('versions', version, MANIFEST));
@@ -143,24 +303,193 @@ export class ModelRegistry {
     return manifest;
   }
 
+  /**
+   * One artifact as a stream, hashed while it flows (never held whole): the stream fails at its end when
+   * the sha256 or size differs from the manifest, and as soon as it grows past the recorded size.
+   */
+  async *artifactStream(
+    version: string,
+    entry: ArtifactEntry,
+    onBytes?: (received: number) => void,
+  ): AsyncGenerator<Uint8Array> {
+    const source = await this.readStream(this.key('versions', version, entry.name));
+    if (!source) throw this.artifactError(version, entry, 'is missing');
+    const hash = createHash('sha256');
+    let size = 0;
+    for await (const chunk of source) {
+      size += chunk.byteLength;
+      if (size > entry.size) throw this.artifactError(version, entry, 'is larger than its manifest says');
+      hash.update(chunk);
+      onBytes?.(size);
+      yield chunk;
+    }
+    if (size !== entry.size || hash.digest('hex') !== entry.sha256) {
+      throw this.artifactError(version, entry, 'does not match its sha256 in the manifest');
+    }
+  }
+
+  private artifactError(version: string, entry: ArtifactEntry, problem: string): MlopsError {
+    return new MlopsError(
+      `Artifact ${entry.name} of ${this.model} ${version} in ${this.store.uri} ${problem}; refusing to load it.`,
+      {
+        code: 'MLOPS_REGISTRY_E4002',
+        hint: 'The registry was modified outside mlops. Register a new version or restore the object.',
+      },
+    );
+  }
+
   /** Loads every artifact of a version and refuses any whose sha256 or size differs from the manifest. */
   async load(version: string): Promise<LoadedVersion> {
     const manifest = await this.manifest(version);
-    const artifacts: Record<string, Uint8Array> = {};
-    for (const entry of manifest.artifacts) {
-      const bytes = await this.store.get(this.key('versions', version, entry.name));
-      if (!bytes || bytes.byteLength !== entry.size || sha256(bytes) !== entry.sha256) {
+    const meter = this.meter(`Downloading ${this.model} ${version}`, totalSize(manifest.artifacts));
+    try {
+      const loaded = await mapLimit(manifest.artifacts, TRANSFER_CONCURRENCY, async (entry) => {
+        // one buffer of the recorded size, filled as chunks arrive: no second whole-file copy
+        const bytes = new Uint8Array(entry.size);
+        let offset = 0;
+        for await (const chunk of this.artifactStream(version, entry, (n) => meter.report(entry.name, n))) {
+          bytes.set(chunk, offset);
+          offset += chunk.byteLength;
+        }
+        return [entry.name, bytes] as const;
+      });
+      return { manifest, artifacts: Object.fromEntries(loaded) };
+    } finally {
+      meter.done();
+    }
+  }
+
+  /** Re-reads the artifacts of a version from the store and checks them against `entries` (streaming). */
+  async verifyArtifacts(version: string, entries: readonly ArtifactEntry[]): Promise<void> {
+    await mapLimit(entries, TRANSFER_CONCURRENCY, async (entry) => {
+      for await (const _chunk of this.artifactStream(version, entry)) {
+        // only the hash matters
+      }
+    });
+  }
+
+  /**
+   * Writes a version from elsewhere (another registry) under its own name and manifest: claim the
+   * name exclusively, stream the artifacts, re-read and verify what arrived, then write the manifest
+   * last, create-if-absent. An identical version already there is a no-op; a different one is refused.
+   * On failure nothing stays visible and the partial version is removed.
+   */
+  async importVersion(
+    manifest: VersionManifest,
+    source: ArtifactSource,
+    options: { readonly by: string; readonly now?: () => Date },
+  ): Promise<ImportResult> {
+    const { version } = manifest;
+    requireVersion(version);
+    if (manifest.model !== this.model) {
+      throw usageError(
+        `Cannot import ${manifest.model} ${version} as model ${this.model}.`,
+        'MLOPS_USAGE_E1002',
+        'Copies keep the model name: open the destination registry for the same model.',
+      );
+    }
+    for (const entry of manifest.artifacts) checkArtifactName(entry.name);
+    const bytes = totalSize(manifest.artifacts);
+    const manifestKey = this.key('versions', version, MANIFEST);
+    const claimKey = this.key('versions', version, CLAIM);
+    const fingerprint = createHash('sha256').update(canonical(manifest)).digest('hex');
+
+    const existing = await this.readJson<VersionManifest>(manifestKey);
+    if (existing) return this.sameOrConflict(existing, manifest, bytes);
+    const at = (options.now ?? (() => new Date()))().toISOString();
+    const claim: ClaimRecord = { by: options.by, at, id: randomUUID(), copyOf: fingerprint };
+    if (!(await this.store.put(claimKey, encode(claim), { ifAbsent: true }))) {
+      const held = await this.readJson<ClaimRecord>(claimKey).catch(() => undefined);
+      // the same copy, interrupted earlier, is resumed; anything else is another writer's version
+      if (held?.copyOf !== fingerprint) {
+        const now = await this.readJson<VersionManifest>(manifestKey);
+        if (now) return this.sameOrConflict(now, manifest, bytes);
         throw new MlopsError(
-          `Artifact ${entry.name} of ${this.model} ${version} ${bytes ? 'does not match its sha256 in the manifest' : 'is missing'}; refusing to load it.`,
+          `${this.model} ${version} is claimed in ${this.store.uri} by another writer (${held?.by ?? 'unknown'}, ${held?.at ?? 'unknown time'}) and has no manifest yet.`,
           {
-            code: 'MLOPS_REGISTRY_E4002',
-            hint: 'The registry was modified outside mlops. Register a new version or restore the object.',
+            code: 'MLOPS_REGISTRY_E4015',
+            hint: 'Retry when that writer has finished; if it crashed, `mlops models gc` there removes incomplete versions older than a day.',
           },
         );
       }
-      artifacts[entry.name] = bytes;
     }
-    return { manifest, artifacts };
+
+    const meter = this.meter(`Copying ${this.model} ${version}`, bytes);
+    try {
+      await mapLimit(manifest.artifacts, TRANSFER_CONCURRENCY, (entry) =>
+        this.writeStream(this.key('versions', version, entry.name), source(entry), {
+          size: entry.size,
+          onProgress: (sent) => meter.report(entry.name, sent),
+        }),
+      );
+      // on arrival: what the store now holds, not what was sent
+      await this.verifyArtifacts(version, manifest.artifacts);
+    } catch (error) {
+      await this.removeIncomplete(version).catch(() => undefined);
+      throw error;
+    } finally {
+      meter.done();
+    }
+    if (!(await this.store.put(manifestKey, encode(manifest), { ifAbsent: true }))) {
+      // only a writer ignoring the claim gets here
+      const now = await this.readJson<VersionManifest>(manifestKey);
+      if (now) return this.sameOrConflict(now, manifest, bytes);
+    }
+    return { version, copied: true, bytes };
+  }
+
+  private sameOrConflict(existing: VersionManifest, incoming: VersionManifest, bytes: number): ImportResult {
+    if (canonical(existing) === canonical(incoming))
+      return { version: incoming.version, copied: false, bytes };
+    throw new MlopsError(
+      `${this.store.uri} already has ${this.model} ${incoming.version} with different content (created ${existing.createdAt} by ${existing.createdBy}); versions are immutable, refusing to copy over it.`,
+      {
+        code: 'MLOPS_REGISTRY_E4014',
+        hint: `The registries have diverged: compare them with \`mlops models show ${incoming.version} --json\` on each.`,
+      },
+    );
+  }
+
+  /**
+   * Deletes a version: the manifest first (the version disappears at once, as a whole), then its
+   * artifacts, the claim last (so that an interrupted deletion is an incomplete version, never a visible
+   * one with missing artifacts).
+   */
+  async deleteVersion(version: string): Promise<void> {
+    requireVersion(version);
+    await this.store.delete([this.key('versions', version, MANIFEST)]);
+    await this.removeIncomplete(version);
+  }
+
+  /** Removes the artifacts and claim of a version that has no manifest (a crashed or aborted writer). */
+  async removeIncomplete(version: string): Promise<void> {
+    requireVersion(version);
+    const prefix = this.key('versions', version) + '/';
+    const keys = await this.store.list(prefix);
+    if (keys.includes(prefix + MANIFEST)) {
+      throw new MlopsError(`${this.model} ${version} is complete; refusing to remove it as incomplete.`, {
+        code: 'MLOPS_INTERNAL_E9000',
+      });
+    }
+    const artifacts = keys.filter((key) => key !== prefix + CLAIM);
+    if (artifacts.length) await this.store.delete(artifacts);
+    await this.store.delete([prefix + CLAIM]);
+  }
+
+  /** Version numbers claimed without a manifest, with when and by whom they were claimed. */
+  async incompleteVersions(): Promise<IncompleteVersion[]> {
+    const { visible, claimed } = await this.scanVersions();
+    const complete = new Set(visible);
+    return mapLimit(
+      claimed.filter((v) => !complete.has(v)),
+      this.concurrency,
+      async (version) => {
+        const claim = await this.readJson<ClaimRecord>(this.key('versions', version, CLAIM)).catch(
+          () => undefined,
+        );
+        return { version, claimedAt: claim?.at ?? null, claimedBy: claim?.by ?? null };
+      },
+    );
   }
 
   async alias(name: string): Promise<AliasRecord | undefined> {
@@ -169,12 +498,13 @@ export class ModelRegistry {
 
   async aliases(): Promise<Record<string, string>> {
     const prefix = this.key('aliases') + '/';
+    const keys = (await this.store.list(prefix)).filter((key) => key.endsWith('.json'));
+    const records = await mapLimit(keys, this.concurrency, (key) => this.readJson<AliasRecord>(key));
     const out: Record<string, string> = {};
-    for (const key of await this.store.list(prefix)) {
-      if (!key.endsWith('.json')) continue;
-      const record = await this.readJson<AliasRecord>(key);
+    keys.forEach((key, i) => {
+      const record = records[i];
       if (record) out[key.slice(prefix.length, -'.json'.length)] = record.version;
-    }
+    });
     return out;
   }
 
@@ -191,19 +521,25 @@ export class ModelRegistry {
     return record.version;
   }
 
+  /** Every visible version with its metrics and aliases; manifests are read in parallel, bounded. */
   async summaries(): Promise<VersionSummary[]> {
     const [versions, aliases] = await Promise.all([this.versions(), this.aliases()]);
-    return Promise.all(
-      versions.map(async (version) => {
-        const manifest = await this.manifest(version);
-        return {
-          version,
-          createdAt: manifest.createdAt,
-          metrics: manifest.metrics,
-          aliases: Object.keys(aliases).filter((alias) => aliases[alias] === version),
-        };
-      }),
+    const manifests = await mapLimit(versions, this.concurrency, (version) =>
+      this.readJson<VersionManifest>(this.key('versions', version, MANIFEST)),
     );
+    const out: VersionSummary[] = [];
+    versions.forEach((version, i) => {
+      const manifest = manifests[i];
+      // deleted (models gc) between the listing and the read: no longer a version
+      if (!manifest) return;
+      out.push({
+        version,
+        createdAt: manifest.createdAt,
+        metrics: manifest.metrics,
+        aliases: Object.keys(aliases).filter((alias) => aliases[alias] === version),
+      });
+    });
+    return out;
   }
 
   /** Points `alias` at `version` (which must exist) and appends the change to history. */
@@ -244,7 +580,7 @@ export class ModelRegistry {
   /** Every alias change, oldest first; optionally of one alias. */
   async history(alias?: string): Promise<HistoryRecord[]> {
     const keys = await this.store.list(this.key('history') + '/');
-    const records = await Promise.all(keys.map((key) => this.readJson<HistoryRecord>(key)));
+    const records = await mapLimit(keys, this.concurrency, (key) => this.readJson<HistoryRecord>(key));
     return records
       .filter((r): r is HistoryRecord => r !== undefined && (alias === undefined || r.alias === alias))
       .sort((a, b) => a.at.localeCompare(b.at));

@@ -15,6 +15,8 @@ export interface TrainLocalOptions {
   /** Register as the next major version (v2.0) instead of the next minor. */
   readonly major?: boolean;
   readonly signal?: AbortSignal;
+  /** Reads an s3:// data source (the CLI passes the S3 reader; core never imports a provider). */
+  readonly readData?: (uri: string) => Promise<Uint8Array>;
 }
 
 export interface TrainResult {
@@ -43,6 +45,7 @@ export async function trainLocal(options: TrainLocalOptions): Promise<TrainResul
     task: config.train.task,
     cwd: options.configDir,
     seed: config.train.seed,
+    readUri: options.readData,
   });
   io.notify(
     info(

@@ -32,6 +32,11 @@ export interface LoadDatasetOptions {
   readonly cwd: string;
   /** Seed of the synthetic generator. */
   readonly seed?: number;
+  /**
+   * Reads a remote data URI (s3://) into bytes. Injected by the caller, so that this module never
+   * imports a cloud SDK; without it, remote sources are refused.
+   */
+  readonly readUri?: (uri: string) => Promise<Uint8Array>;
 }
 
 export interface ParseDatasetOptions {
@@ -50,10 +55,19 @@ export async function loadDataset(source: string, options: LoadDatasetOptions): 
     return parseDataset(text, { label: options.label, task: options.task, source });
   }
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(source)?.[1]?.toLowerCase();
+  if (scheme === 's3' && options.readUri) {
+    const bytes = await options.readUri(source);
+    return parseDataset(new TextDecoder('utf-8').decode(bytes), {
+      label: options.label,
+      task: options.task,
+      source,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+    });
+  }
   if (scheme === 's3') {
-    throw new MlopsError(`reading training data from ${source} is not supported yet`, {
+    throw new MlopsError(`reading training data from ${source} needs an S3 reader, and none was given`, {
       code: 'MLOPS_DATA_E3007',
-      hint: 'S3 data sources arrive with the S3 registry work; for now copy the file locally (aws s3 cp) and pass its path',
+      hint: 'library callers pass readUri (trainLocal: readData); or copy the file locally (aws s3 cp) and pass its path',
       source: 'operation',
     });
   }

@@ -114,6 +114,9 @@ export async function trainModel(dataset: Dataset, params: TrainParams, options:
     const started = performance.now();
 
     for (let epoch = 1; epoch <= params.epochs; epoch += 1) {
+      // trainOnBatch settles in microtasks only: yield a macrotask per epoch so signals (Ctrl-C),
+      // timers and pending output get their turn.
+      await new Promise((resolve) => setImmediate(resolve));
       shuffleInPlace(order, rng);
       let lossSum = 0;
       for (let start = 0; start < order.length; start += batchSize) {

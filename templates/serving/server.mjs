@@ -1,10 +1,21 @@
-// Serving entry point: the serving image runs this. Inside a container it listens on 0.0.0.0.
+// Serving entry point: the serving image runs this (the same app as `mlops serve`).
+// Inside a container it listens on 0.0.0.0:$PORT and logs JSON Lines (one event per start, reload and
+// stop). On SIGTERM readiness turns 503, the listener stays open DRAIN_DELAY_SECONDS (default 5) so that
+// load balancers stop routing here, in-flight requests finish, and the process exits 0.
+// Extra arguments are passed on, e.g. `--model-version v1.0` to pin a version.
 import { run } from 'mlops/cli';
 
-process.exitCode = await run([
+const env = process.env;
+const code = await run([
   'serve',
   '--yes',
+  '--json',
   '--host',
-  process.env.HOST ?? '0.0.0.0',
+  env.HOST ?? '0.0.0.0',
+  ...(env.PORT ? ['--port', env.PORT] : []),
+  '--drain-delay',
+  env.DRAIN_DELAY_SECONDS ?? '5',
   ...process.argv.slice(2),
 ]);
+// Exit explicitly: a native backend's worker threads must not keep a stopped server's process alive.
+process.exit(code);

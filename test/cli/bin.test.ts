@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { binPath, repoRoot, runBin } from '../support/run-mlops.js';
@@ -58,5 +58,24 @@ describe('the built executable', () => {
     const res = await runBin(['--version'], { cwd: root });
     expect(res.code).toBe(0);
     expect(res.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('Ctrl-C during training exits 130 and registers nothing', async () => {
+    const dir = path.join(root, 'sigint');
+    expect((await runBin(['init', dir, '--yes', '--dataset', 'breast_cancer'], { cwd: root })).code).toBe(0);
+    const child = spawn(
+      process.execPath,
+      [binPath, 'train', '--local', '--json', '--param', 'epochs=100000', '--param', 'patience=100000'],
+      { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('"event":"epoch"')) child.kill('SIGINT');
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code).toBe(130);
+    const list = await runBin(['models', 'list', '--json'], { cwd: dir });
+    expect(JSON.parse(list.stdout).versions).toEqual([]);
   });
 });

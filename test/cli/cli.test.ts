@@ -45,7 +45,7 @@ describe('help and usage', () => {
     const res = await runMlops('deploy --canary v1.1 --weight 10', { cwd: root });
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('not available in this version');
-    const json = await runMlops('infra synth --json', { cwd: root });
+    const json = await runMlops('build serving --json', { cwd: root });
     expect(json.code).toBe(2);
     expect(json.json<{ error: { code: string } }>().error.code).toBe('MLOPS_USAGE_E1003');
   });

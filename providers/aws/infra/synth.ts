@@ -1,7 +1,12 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { App } from 'cdktf';
-import type { StackName, SynthesizedStack, SynthRequest, SynthResult } from '../../../src/core/ports/infra-runner.js';
+import { App } from '../stacks/cdktf-modules.js';
+import type {
+  StackName,
+  SynthesizedStack,
+  SynthRequest,
+  SynthResult,
+} from '../../../src/core/ports/infra-runner.js';
 import { AddonsStack } from '../stacks/addons-stack.js';
 import { ClusterStack } from '../stacks/cluster-stack.js';
 import { NetworkStack } from '../stacks/network-stack.js';
@@ -36,7 +41,9 @@ export function synthStacks(request: SynthRequest): SynthResult {
   // No construct stack traces: they are only for CDKTF's own CLI and dominate synthesis time.
   const app = new App({ outdir: outDir, stackTraces: false, hclOutput: false });
 
-  const wanted = request.stack ? NEEDS[request.stack] : (['network', 'cluster', 'addons', 'registry'] as const);
+  const wanted = request.stack
+    ? NEEDS[request.stack]
+    : (['network', 'cluster', 'addons', 'registry'] as const);
   const built = new Set<StackName>(wanted);
   const network = built.has('network') ? new NetworkStack(app, settings) : undefined;
   const cluster = network && built.has('cluster') ? new ClusterStack(app, settings, network) : undefined;

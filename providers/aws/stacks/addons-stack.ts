@@ -1,7 +1,10 @@
-import { DataAwsEksClusterAuth } from '@cdktf/provider-aws/lib/data-aws-eks-cluster-auth/index.js';
-import { HelmProvider } from '@cdktf/provider-helm/lib/provider/index.js';
-import { Release } from '@cdktf/provider-helm/lib/release/index.js';
-import { Fn, type ITerraformDependable } from 'cdktf';
+import {
+  DataAwsEksClusterAuth,
+  Fn,
+  HelmProvider,
+  Release,
+  type ITerraformDependable,
+} from './cdktf-modules.js';
 import type { Construct } from 'constructs';
 import { MlopsStack, PROVIDER_VERSIONS } from './base-stack.js';
 import { CHARTS } from './charts.js';
@@ -67,17 +70,22 @@ export class AddonsStack extends MlopsStack {
     let loadBalancerController: Release | undefined;
     if (addons.has('aws-load-balancer-controller') && cluster.loadBalancerControllerRole) {
       const sa = CONTROLLER_SERVICE_ACCOUNTS.loadBalancerController;
-      loadBalancerController = release('aws-load-balancer-controller', CHARTS.awsLoadBalancerController, sa.namespace, {
-        clusterName,
-        // Given explicitly: with IMDS closed to pods (hop limit 1) the controller cannot discover them.
-        region: settings.region,
-        vpcId: network.vpc.id,
-        serviceAccount: {
-          create: true,
-          name: sa.name,
-          annotations: { [IRSA_ANNOTATION]: cluster.loadBalancerControllerRole.arn },
+      loadBalancerController = release(
+        'aws-load-balancer-controller',
+        CHARTS.awsLoadBalancerController,
+        sa.namespace,
+        {
+          clusterName,
+          // Given explicitly: with IMDS closed to pods (hop limit 1) the controller cannot discover them.
+          region: settings.region,
+          vpcId: network.vpc.id,
+          serviceAccount: {
+            create: true,
+            name: sa.name,
+            annotations: { [IRSA_ANNOTATION]: cluster.loadBalancerControllerRole.arn },
+          },
         },
-      });
+      );
     }
 
     if (addons.has('cluster-autoscaler') && cluster.clusterAutoscalerRole) {

@@ -1,5 +1,4 @@
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
-import { LocalBackend, S3Backend, TerraformStack, TerraformVariable } from 'cdktf';
+import { AwsProvider, LocalBackend, S3Backend, TerraformStack, TerraformVariable } from './cdktf-modules.js';
 import type { Construct } from 'constructs';
 import type { StackName } from '../../../src/core/ports/infra-runner.js';
 import type { InfraSettings } from './settings.js';
@@ -27,7 +26,9 @@ export abstract class MlopsStack extends TerraformStack {
     this.addOverride('terraform.required_version', TERRAFORM_REQUIRED_VERSION);
     this.aws = new AwsProvider(this, 'aws', {
       region: settings.region,
-      defaultTags: [{ tags: { 'mlops:project': settings.project, 'mlops:stack': stackName, 'managed-by': 'mlops' } }],
+      defaultTags: [
+        { tags: { 'mlops:project': settings.project, 'mlops:stack': stackName, 'managed-by': 'mlops' } },
+      ],
       ...this.endpointEmulationSwitches(),
     });
     this.pinProvider('aws', PROVIDER_VERSIONS.aws);
@@ -78,7 +79,8 @@ export abstract class MlopsStack extends TerraformStack {
         'aws_skip_metadata_api_check',
         'Do not probe the EC2 instance metadata service for credentials.',
       ).stringValue,
-      s3UsePathStyle: flag('aws_s3_use_path_style', 'Path-style S3 addressing (S3-compatible endpoints).').booleanValue,
+      s3UsePathStyle: flag('aws_s3_use_path_style', 'Path-style S3 addressing (S3-compatible endpoints).')
+        .booleanValue,
     };
   }
 }

@@ -8,8 +8,16 @@ export const CHARTS = {
     chart: 'kube-prometheus-stack',
     version: '75.15.0',
   },
-  istioBase: { repository: 'https://istio-release.storage.googleapis.com/charts', chart: 'base', version: '1.26.3' },
-  istiod: { repository: 'https://istio-release.storage.googleapis.com/charts', chart: 'istiod', version: '1.26.3' },
+  istioBase: {
+    repository: 'https://istio-release.storage.googleapis.com/charts',
+    chart: 'base',
+    version: '1.26.3',
+  },
+  istiod: {
+    repository: 'https://istio-release.storage.googleapis.com/charts',
+    chart: 'istiod',
+    version: '1.26.3',
+  },
   istioGateway: {
     repository: 'https://istio-release.storage.googleapis.com/charts',
     chart: 'gateway',

@@ -1,14 +1,18 @@
-import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group/index.js';
-import { EksCluster } from '@cdktf/provider-aws/lib/eks-cluster/index.js';
-import { EksNodeGroup } from '@cdktf/provider-aws/lib/eks-node-group/index.js';
-import { IamOpenidConnectProvider } from '@cdktf/provider-aws/lib/iam-openid-connect-provider/index.js';
-import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment/index.js';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
-import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias/index.js';
-import { KmsKey } from '@cdktf/provider-aws/lib/kms-key/index.js';
-import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template/index.js';
-import { Fn, TerraformOutput } from 'cdktf';
+import {
+  CloudwatchLogGroup,
+  EksCluster,
+  EksNodeGroup,
+  Fn,
+  IamOpenidConnectProvider,
+  IamRole,
+  IamRolePolicy,
+  IamRolePolicyAttachment,
+  KmsAlias,
+  KmsKey,
+  LaunchTemplate,
+  TerraformLocal,
+  TerraformOutput,
+} from './cdktf-modules.js';
 import type { Construct } from 'constructs';
 import { MlopsStack } from './base-stack.js';
 import {
@@ -54,7 +58,10 @@ export class ClusterStack extends MlopsStack {
       enableKeyRotation: true,
       deletionWindowInDays: 30,
     });
-    new KmsAlias(this, 'secrets-key-alias', { name: `alias/${clusterName}-eks-secrets`, targetKeyId: secretsKey.keyId });
+    new KmsAlias(this, 'secrets-key-alias', {
+      name: `alias/${clusterName}-eks-secrets`,
+      targetKeyId: secretsKey.keyId,
+    });
 
     // Created before the cluster so that EKS writes into a group with a retention, not one kept forever.
     const logGroup = new CloudwatchLogGroup(this, 'control-plane-logs', {
@@ -94,7 +101,9 @@ export class ClusterStack extends MlopsStack {
         subnetIds: network.privateSubnets.map((s) => s.id),
         endpointPublicAccess: settings.endpoint.publicAccess,
         endpointPrivateAccess: settings.endpoint.privateAccess,
-        ...(settings.endpoint.publicAccess ? { publicAccessCidrs: [...settings.endpoint.publicAccessCidrs] } : {}),
+        ...(settings.endpoint.publicAccess
+          ? { publicAccessCidrs: [...settings.endpoint.publicAccessCidrs] }
+          : {}),
       },
       dependsOn: [clusterPolicy, clusterKeyUse, logGroup],
     });
@@ -104,7 +113,13 @@ export class ClusterStack extends MlopsStack {
       url: issuer,
       clientIdList: ['sts.amazonaws.com'],
     });
-    const issuerHost = Fn.replace(this.oidcProvider.url, 'https://', '');
+    // A local, so that the trust policies read `${local.oidc_issuer_host}:sub` rather than embedding a
+    // function call with quoted arguments inside their JSON text.
+    const issuerHost = new TerraformLocal(
+      this,
+      'oidc_issuer_host',
+      Fn.replace(this.oidcProvider.url, 'https://', ''),
+    ).asString;
     const irsaRole = (id: string, name: string, namespace: string, serviceAccount: string): IamRole =>
       new IamRole(this, id, {
         name,
@@ -122,9 +137,16 @@ export class ClusterStack extends MlopsStack {
       name: `${clusterName}-node`,
       assumeRolePolicy: serviceTrustPolicy('ec2.amazonaws.com'),
     });
-    const nodePolicies = ['AmazonEKSWorkerNodePolicy', 'AmazonEKS_CNI_Policy', 'AmazonEC2ContainerRegistryReadOnly'].map(
+    const nodePolicies = [
+      'AmazonEKSWorkerNodePolicy',
+      'AmazonEKS_CNI_Policy',
+      'AmazonEC2ContainerRegistryReadOnly',
+    ].map(
       (policy) =>
-        new IamRolePolicyAttachment(this, `node-role-${policy}`, { role: nodeRole.name, policyArn: managedPolicy(policy) }),
+        new IamRolePolicyAttachment(this, `node-role-${policy}`, {
+          role: nodeRole.name,
+          policyArn: managedPolicy(policy),
+        }),
     );
 
     const launchTemplate = new LaunchTemplate(this, 'node-launch-template', {
@@ -152,7 +174,11 @@ export class ClusterStack extends MlopsStack {
       instanceTypes: [...settings.nodes.instanceTypes],
       amiType: settings.nodes.amiType,
       capacityType: 'ON_DEMAND',
-      scalingConfig: { minSize: settings.nodes.min, maxSize: settings.nodes.max, desiredSize: settings.nodes.desired },
+      scalingConfig: {
+        minSize: settings.nodes.min,
+        maxSize: settings.nodes.max,
+        desiredSize: settings.nodes.desired,
+      },
       updateConfig: { maxUnavailable: 1 },
       launchTemplate: { id: launchTemplate.id, version: launchTemplate.latestVersion.toString() },
       labels: { 'mlops/node-group': 'default' },
@@ -169,15 +195,30 @@ export class ClusterStack extends MlopsStack {
       },
     });
 
-    const registry = { partition, bucket: settings.bucket.name, root: settings.bucket.root, model: settings.project };
+    const registry = {
+      partition,
+      bucket: settings.bucket.name,
+      root: settings.bucket.root,
+      model: settings.project,
+    };
     const { training, serving } = settings.workloads;
-    this.trainingRole = irsaRole('training-role', `${clusterName}-training`, training.namespace, training.serviceAccount);
+    this.trainingRole = irsaRole(
+      'training-role',
+      `${clusterName}-training`,
+      training.namespace,
+      training.serviceAccount,
+    );
     new IamRolePolicy(this, 'training-role-registry', {
       role: this.trainingRole.id,
       name: 'model-registry',
       policy: trainingRegistryPolicy(registry, settings.dataObject),
     });
-    this.servingRole = irsaRole('serving-role', `${clusterName}-serving`, serving.namespace, serving.serviceAccount);
+    this.servingRole = irsaRole(
+      'serving-role',
+      `${clusterName}-serving`,
+      serving.namespace,
+      serving.serviceAccount,
+    );
     new IamRolePolicy(this, 'serving-role-registry', {
       role: this.servingRole.id,
       name: 'model-registry-read',

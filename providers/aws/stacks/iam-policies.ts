@@ -54,7 +54,8 @@ export interface RegistryScope {
   readonly model: string;
 }
 
-const bucketArn = (scope: { partition: string; bucket: string }): string => `arn:${scope.partition}:s3:::${scope.bucket}`;
+const bucketArn = (scope: { partition: string; bucket: string }): string =>
+  `arn:${scope.partition}:s3:::${scope.bucket}`;
 const under = (root: string, path: string): string => (root ? `${root}/${path}` : path);
 
 /** List only under a prefix: the `s3:prefix` condition is what scopes ListBucket. */
@@ -71,7 +72,12 @@ export function servingRegistryPolicy(scope: RegistryScope): string {
   const modelRoot = under(scope.root, scope.model);
   return policyDocument([
     listUnder('ListModel', scope, modelRoot),
-    { Sid: 'ReadModel', Effect: 'Allow', Action: 's3:GetObject', Resource: `${bucketArn(scope)}/${modelRoot}/*` },
+    {
+      Sid: 'ReadModel',
+      Effect: 'Allow',
+      Action: 's3:GetObject',
+      Resource: `${bucketArn(scope)}/${modelRoot}/*`,
+    },
   ]);
 }
 
@@ -87,7 +93,12 @@ export function trainingRegistryPolicy(
   const modelRoot = under(scope.root, scope.model);
   const statements: Statement[] = [
     listUnder('ListModel', scope, modelRoot),
-    { Sid: 'ReadModel', Effect: 'Allow', Action: 's3:GetObject', Resource: `${bucketArn(scope)}/${modelRoot}/*` },
+    {
+      Sid: 'ReadModel',
+      Effect: 'Allow',
+      Action: 's3:GetObject',
+      Resource: `${bucketArn(scope)}/${modelRoot}/*`,
+    },
     {
       Sid: 'WriteVersions',
       Effect: 'Allow',
@@ -97,10 +108,12 @@ export function trainingRegistryPolicy(
   ];
   if (data) {
     const dataScope = { partition: scope.partition, bucket: data.bucket };
-    statements.push(
-      listUnder('ListData', dataScope, data.key),
-      { Sid: 'ReadData', Effect: 'Allow', Action: 's3:GetObject', Resource: `${bucketArn(dataScope)}/${data.key}` },
-    );
+    statements.push(listUnder('ListData', dataScope, data.key), {
+      Sid: 'ReadData',
+      Effect: 'Allow',
+      Action: 's3:GetObject',
+      Resource: `${bucketArn(dataScope)}/${data.key}`,
+    });
   }
   return policyDocument(statements);
 }
@@ -159,7 +172,11 @@ const ELB_TAG = 'elbv2.k8s.aws/cluster';
 export function loadBalancerControllerPolicy(partition: string): string {
   const elb = (resource: string): string => `arn:${partition}:elasticloadbalancing:*:*:${resource}`;
   const sg = `arn:${partition}:ec2:*:*:security-group/*`;
-  const lbAndTargetGroups = [elb('targetgroup/*/*'), elb('loadbalancer/net/*/*'), elb('loadbalancer/app/*/*')];
+  const lbAndTargetGroups = [
+    elb('targetgroup/*/*'),
+    elb('loadbalancer/net/*/*'),
+    elb('loadbalancer/app/*/*'),
+  ];
   const ownedResource = { Null: { [`aws:ResourceTag/${ELB_TAG}`]: 'false' } };
   return policyDocument([
     {
@@ -253,7 +270,11 @@ export function loadBalancerControllerPolicy(partition: string): string {
     },
     {
       Effect: 'Allow',
-      Action: ['ec2:AuthorizeSecurityGroupIngress', 'ec2:RevokeSecurityGroupIngress', 'ec2:DeleteSecurityGroup'],
+      Action: [
+        'ec2:AuthorizeSecurityGroupIngress',
+        'ec2:RevokeSecurityGroupIngress',
+        'ec2:DeleteSecurityGroup',
+      ],
       Resource: '*',
       Condition: ownedResource,
     },

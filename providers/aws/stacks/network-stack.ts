@@ -1,12 +1,14 @@
-import { DefaultSecurityGroup } from '@cdktf/provider-aws/lib/default-security-group/index.js';
-import { Eip } from '@cdktf/provider-aws/lib/eip/index.js';
-import { InternetGateway } from '@cdktf/provider-aws/lib/internet-gateway/index.js';
-import { NatGateway } from '@cdktf/provider-aws/lib/nat-gateway/index.js';
-import { RouteTableAssociation } from '@cdktf/provider-aws/lib/route-table-association/index.js';
-import { RouteTable } from '@cdktf/provider-aws/lib/route-table/index.js';
-import { Subnet } from '@cdktf/provider-aws/lib/subnet/index.js';
-import { Vpc } from '@cdktf/provider-aws/lib/vpc/index.js';
-import { TerraformOutput } from 'cdktf';
+import {
+  DefaultSecurityGroup,
+  Eip,
+  InternetGateway,
+  NatGateway,
+  RouteTable,
+  RouteTableAssociation,
+  Subnet,
+  TerraformOutput,
+  Vpc,
+} from './cdktf-modules.js';
 import type { Construct } from 'constructs';
 import { MlopsStack } from './base-stack.js';
 import type { InfraSettings } from './settings.js';
@@ -56,13 +58,19 @@ export class NetworkStack extends MlopsStack {
         mapPublicIpOnLaunch: false,
         tags: { Name: `${project}-public-${zone}`, 'kubernetes.io/role/elb': '1', ...clusterTag },
       });
-      new RouteTableAssociation(this, `public-${zone}-routes`, { subnetId: subnet.id, routeTableId: publicRoutes.id });
+      new RouteTableAssociation(this, `public-${zone}-routes`, {
+        subnetId: subnet.id,
+        routeTableId: publicRoutes.id,
+      });
       return subnet;
     });
 
     const natZones = network.natPerAz ? network.availabilityZones : network.availabilityZones.slice(0, 1);
     const natGateways = natZones.map((zone, i) => {
-      const eip = new Eip(this, `nat-${zone}-address`, { domain: 'vpc', tags: { Name: `${project}-nat-${zone}` } });
+      const eip = new Eip(this, `nat-${zone}-address`, {
+        domain: 'vpc',
+        tags: { Name: `${project}-nat-${zone}` },
+      });
       return new NatGateway(this, `nat-${zone}`, {
         allocationId: eip.id,
         subnetId: this.publicSubnets[i]!.id,
@@ -86,7 +94,10 @@ export class NetworkStack extends MlopsStack {
         route: [{ cidrBlock: '0.0.0.0/0', natGatewayId: nat.id }],
         tags: { Name: `${project}-private-${zone}` },
       });
-      new RouteTableAssociation(this, `private-${zone}-routes`, { subnetId: subnet.id, routeTableId: routes.id });
+      new RouteTableAssociation(this, `private-${zone}-routes`, {
+        subnetId: subnet.id,
+        routeTableId: routes.id,
+      });
       return subnet;
     });
 

@@ -1,13 +1,15 @@
-import { EcrLifecyclePolicy } from '@cdktf/provider-aws/lib/ecr-lifecycle-policy/index.js';
-import { EcrRepository } from '@cdktf/provider-aws/lib/ecr-repository/index.js';
-import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration/index.js';
-import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls/index.js';
-import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy/index.js';
-import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block/index.js';
-import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration/index.js';
-import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning/index.js';
-import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket/index.js';
-import { TerraformOutput } from 'cdktf';
+import {
+  EcrLifecyclePolicy,
+  EcrRepository,
+  S3Bucket,
+  S3BucketLifecycleConfiguration,
+  S3BucketOwnershipControls,
+  S3BucketPolicy,
+  S3BucketPublicAccessBlock,
+  S3BucketServerSideEncryptionConfigurationA,
+  S3BucketVersioningA,
+  TerraformOutput,
+} from './cdktf-modules.js';
 import type { Construct } from 'constructs';
 import { MlopsStack } from './base-stack.js';
 import { tlsOnlyBucketPolicy } from './iam-policies.js';
@@ -22,7 +24,12 @@ const imageLifecyclePolicy = JSON.stringify({
     {
       rulePriority: 1,
       description: `expire untagged images after ${UNTAGGED_IMAGE_DAYS} days`,
-      selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: UNTAGGED_IMAGE_DAYS },
+      selection: {
+        tagStatus: 'untagged',
+        countType: 'sinceImagePushed',
+        countUnit: 'days',
+        countNumber: UNTAGGED_IMAGE_DAYS,
+      },
       action: { type: 'expire' },
     },
     {
@@ -101,7 +108,10 @@ export class RegistryStack extends MlopsStack {
         encryptionConfiguration: [{ encryptionType: 'AES256' }],
         forceDelete: false,
       });
-      new EcrLifecyclePolicy(this, `${id}-lifecycle`, { repository: repo.name, policy: imageLifecyclePolicy });
+      new EcrLifecyclePolicy(this, `${id}-lifecycle`, {
+        repository: repo.name,
+        policy: imageLifecyclePolicy,
+      });
       return repo;
     };
     this.repositories = {

@@ -46,7 +46,12 @@ export interface InfraSettings {
   readonly addons: ReadonlySet<MlopsConfig['infra']['addons'][number]>;
   readonly state:
     | { readonly backend: 'local' }
-    | { readonly backend: 's3'; readonly bucket: string; readonly keyPrefix: string; readonly region: string };
+    | {
+        readonly backend: 's3';
+        readonly bucket: string;
+        readonly keyPrefix: string;
+        readonly region: string;
+      };
 }
 
 const inconsistent = (message: string, hint: string): MlopsError =>
@@ -74,7 +79,9 @@ function availabilityZones(region: string, count: number): string[] {
 
 /** ECR repository URL → repository name, so that `images.*.repository` and the stack agree. */
 function ecrRepositoryName(repository: string | undefined): string | undefined {
-  const match = repository ? /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?\/([^:@]+)$/.exec(repository) : null;
+  const match = repository
+    ? /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?\/([^:@]+)$/.exec(repository)
+    : null;
   return match?.[1];
 }
 
@@ -109,7 +116,10 @@ function registryBucket(config: MlopsConfig): { name: string; root: string } {
     );
   }
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name) || name.includes('..')) {
-    throw inconsistent(`"${name}" is not a valid S3 bucket name`, 'use 3-63 lowercase letters, digits, "." and "-"');
+    throw inconsistent(
+      `"${name}" is not a valid S3 bucket name`,
+      'use 3-63 lowercase letters, digits, "." and "-"',
+    );
   }
   const root = registryName === name ? (fromRegistry?.[2] ?? '').replace(/^\/+|\/+$/g, '') : '';
   return { name, root };
@@ -178,7 +188,13 @@ export function resolveInfraSettings(config: MlopsConfig): InfraSettings {
     partition: partitionOf(config.region),
     clusterName,
     kubernetesVersion: infra.kubernetesVersion,
-    network: { vpcCidr: infra.vpcCidr, availabilityZones: zones, publicSubnets, privateSubnets, natPerAz: infra.natPerAz },
+    network: {
+      vpcCidr: infra.vpcCidr,
+      availabilityZones: zones,
+      publicSubnets,
+      privateSubnets,
+      natPerAz: infra.natPerAz,
+    },
     nodes: {
       instanceTypes: infra.nodeInstanceTypes,
       amiType: amiTypeFor(infra.nodeInstanceTypes),

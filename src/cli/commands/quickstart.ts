@@ -3,7 +3,8 @@ import { formatNumber } from '../terminal.js';
 
 export default defineCommand<{ dataset?: string; force?: boolean }>({
   name: 'quickstart',
-  summary: 'one command, no cloud: scaffold a demo project, train it, register v1.0 and promote it',
+  summary:
+    'one command, no cloud: scaffold a demo project, train it, register v1.0, promote it, serve it and ask it a prediction',
   arguments: [{ name: '[dir]', description: 'directory for the demo project (default: mlops-demo)' }],
   options: [
     { flags: '--dataset <name>', description: 'iris, wine, breast_cancer or synthetic (default: iris)' },
@@ -32,6 +33,13 @@ export default defineCommand<{ dataset?: string; force?: boolean }>({
           ),
         );
         print(`  accuracy ${formatNumber(result.metrics.accuracy)}   registry ${result.registry}`);
+        const { prediction: p } = result;
+        const confidence = p.probabilities?.[String(p.label)];
+        print(
+          `  served on ${p.url} and asked for one row: ${JSON.stringify(p.row)} → ${style.bold(String(p.label))}${
+            confidence === undefined ? '' : ` (p=${formatNumber(confidence, 3)})`
+          } from ${p.model_version}`,
+        );
         print();
         print('What you can run next:');
         for (const line of result.next) print(`  ${style.cyan(line.replace(/^cd \S+/, `cd ${rel}`))}`);

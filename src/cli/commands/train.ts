@@ -84,6 +84,7 @@ export default defineCommand<TrainFlags>({
       actor: ctx.actor(),
       gitCommit: await gitCommit(config.dir),
       major: flags.major,
+      signal: ctx.process.signal,
     });
     return {
       json: result,

@@ -80,4 +80,6 @@ export interface InfraRunner {
   /** Applies a saved plan (create/update, or destroy when the plan was made with `destroy`). */
   apply(plan: StackPlan, context: RunnerContext): Promise<void>;
   output(stack: SynthesizedStack, context: RunnerContext): Promise<Record<string, StackOutputValue>>;
+  /** Addresses of the resources in the stack's state ([] before the first apply). */
+  stateResources(stack: SynthesizedStack, context: RunnerContext): Promise<string[]>;
 }

@@ -1,0 +1,163 @@
+import type { InfraOptions } from '../../core/infra.js';
+import { defineCommand, type OptionSpec } from '../command.js';
+import type { CommandContext } from '../context.js';
+import { table } from '../terminal.js';
+
+interface InfraFlags {
+  stack?: string;
+  out?: string;
+  autoApprove?: boolean;
+}
+
+const STACK: OptionSpec = {
+  flags: '--stack <name>',
+  description: 'only this stack: network, cluster, addons or registry',
+};
+const OUT: OptionSpec = {
+  flags: '--out <dir>',
+  description: 'synthesis directory (default: .mlops/infra beside the config)',
+};
+const APPROVE: OptionSpec = {
+  flags: '--auto-approve',
+  description: 'do not ask for confirmation (required headless)',
+};
+
+/** The shared inputs of every infra use-case; cdktf and terraform are loaded only here, on demand. */
+async function infraOptions(ctx: CommandContext, flags: InfraFlags): Promise<InfraOptions> {
+  const [loaded, { TerraformRunner }, path] = await Promise.all([
+    ctx.config(),
+    import('../../../providers/aws/infra/terraform-runner.js'),
+    import('node:path'),
+  ]);
+  return {
+    config: loaded.config,
+    configDir: loaded.dir,
+    io: ctx.io,
+    runner: new TerraformRunner({ env: ctx.process.env }),
+    stack: flags.stack,
+    outDir: flags.out ? path.resolve(ctx.process.cwd, flags.out) : undefined,
+    autoApprove: flags.autoApprove,
+    signal: ctx.process.signal,
+  };
+}
+
+const summaryCell = (s: { add: number; change: number; destroy: number } | null): string =>
+  s ? `+${s.add} ~${s.change} -${s.destroy}` : '-';
+
+export const infraSynth = defineCommand<InfraFlags>({
+  name: 'infra synth',
+  summary: 'synthesize the CDKTF stacks to Terraform JSON (DIR/stacks/<stack>/cdk.tf.json)',
+  options: [STACK, OUT],
+  examples: ['mlops infra synth --out cdktf.out', 'mlops infra synth --stack registry --json'],
+  async handler(ctx, _args, flags) {
+    const { synthInfra } = await import('../../core/infra.js');
+    const result = await synthInfra(await infraOptions(ctx, flags));
+    return {
+      json: result,
+      human: (print) => {
+        print(
+          table(
+            ['STACK', 'RESOURCES', 'DATA SOURCES', 'OUTPUTS'],
+            result.stacks.map((s) => [
+              s.stack,
+              String(s.resources),
+              String(s.dataSources),
+              String(s.outputs),
+            ]),
+          ),
+        );
+        print();
+        print(`Written to ${result.outDir}/stacks/`);
+      },
+    };
+  },
+});
+
+export const infraPlan = defineCommand<InfraFlags>({
+  name: 'infra plan',
+  summary: 'terraform init + plan every stack in dependency order, with a summary per stack',
+  options: [STACK, OUT],
+  async handler(ctx, _args, flags) {
+    const { planInfra } = await import('../../core/infra.js');
+    const result = await planInfra(await infraOptions(ctx, flags));
+    return {
+      json: result,
+      human: (print) => {
+        print(
+          table(
+            ['STACK', 'STATUS', 'CHANGES'],
+            result.stacks.map((s) => [
+              s.stack,
+              s.status,
+              s.status === 'deferred' ? (s.reason ?? 'after upstream stacks') : summaryCell(s.summary),
+            ]),
+          ),
+        );
+        print();
+        print(
+          `Total: ${result.total.add} to add, ${result.total.change} to change, ${result.total.destroy} to destroy.`,
+        );
+      },
+    };
+  },
+});
+
+const applyOutput = (result: Awaited<ReturnType<typeof import('../../core/infra.js').applyInfra>>) => ({
+  json: result,
+  exitCode: result.completed ? 0 : 1,
+  human: (print: (line?: string) => void) =>
+    print(
+      table(
+        ['STACK', 'STATUS', 'CHANGES'],
+        result.stacks.map((s) => [s.stack, s.status, summaryCell(s.summary)]),
+      ),
+    ),
+});
+
+export const infraUp = defineCommand<InfraFlags>({
+  name: 'infra up',
+  summary: 'plan, confirm and apply the stacks (headless: --auto-approve)',
+  options: [STACK, OUT, APPROVE],
+  examples: ['mlops infra up', 'mlops infra up --auto-approve --env production'],
+  async handler(ctx, _args, flags) {
+    const { applyInfra } = await import('../../core/infra.js');
+    return applyOutput(await applyInfra(await infraOptions(ctx, flags)));
+  },
+});
+
+export const infraDown = defineCommand<InfraFlags>({
+  name: 'infra down',
+  summary: 'destroy the stacks in reverse order after a typed confirmation (headless: --auto-approve)',
+  options: [STACK, OUT, APPROVE],
+  async handler(ctx, _args, flags) {
+    const { destroyInfra } = await import('../../core/infra.js');
+    return applyOutput(await destroyInfra(await infraOptions(ctx, flags)));
+  },
+});
+
+export const infraOutput = defineCommand<InfraFlags>({
+  name: 'infra output',
+  summary: "print the stacks' outputs (VPC, cluster endpoint, role ARNs, bucket, repositories)",
+  options: [STACK, OUT],
+  async handler(ctx, _args, flags) {
+    const core = await import('../../core/infra.js');
+    const result = await core.infraOutput(await infraOptions(ctx, flags));
+    return {
+      json: result,
+      human: (print) => {
+        const rows = Object.entries(result.stacks).flatMap(([stack, outputs]) =>
+          Object.entries(outputs ?? {}).map(([name, o]) => [
+            stack,
+            name,
+            o.sensitive ? '(sensitive)' : typeof o.value === 'string' ? o.value : JSON.stringify(o.value),
+          ]),
+        );
+        print(
+          rows.length
+            ? table(['STACK', 'OUTPUT', 'VALUE'], rows)
+            : 'No outputs yet: run `mlops infra up` first.',
+        );
+      },
+    };
+  },
+});

@@ -1,0 +1,88 @@
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { trainSchema, type TrainParams } from '../../src/config/schema.js';
+import { loadTf } from '../../src/ml/backend.js';
+import { loadDataset, parseDataset, type Dataset } from '../../src/ml/dataset.js';
+import type { Metrics } from '../../src/ml/metrics.js';
+import { trainModel, type EpochEvent } from '../../src/ml/train.js';
+import { dataDir, linearCsv, rejectionOf } from './fixtures.js';
+
+const withoutTime = ({ trainingSeconds: _, ...rest }: Metrics): Omit<Metrics, 'trainingSeconds'> => rest;
+
+describe('trainModel', () => {
+  let iris: Dataset;
+  const defaults: TrainParams = trainSchema.parse({});
+  beforeAll(async () => {
+    iris = await loadDataset(path.join(dataDir, 'iris.csv'), { task: 'classification', cwd: process.cwd() });
+  });
+
+  it('reaches the accuracy target on iris with the default parameters', async () => {
+    const events: EpochEvent[] = [];
+    const { metrics, artifacts, backend } = await trainModel(iris, defaults, { onEpoch: (e) => events.push(e) });
+    expect(metrics.accuracy).toBeGreaterThanOrEqual(0.93);
+    expect(metrics.task).toBe('classification');
+    expect(metrics.rows).toEqual({ train: 120, validation: 30 });
+    expect(metrics.confusionMatrix?.labels).toEqual(['setosa', 'versicolor', 'virginica']);
+    expect(metrics.confusionMatrix?.matrix.flat().reduce((a, b) => a + b, 0)).toBe(30);
+    expect(Object.keys(metrics.perClass ?? {})).toEqual(['setosa', 'versicolor', 'virginica']);
+    expect(metrics.macroF1).toBeGreaterThan(0.9);
+    expect(metrics.epochsRun).toBe(events.length);
+    expect(metrics.lossCurve).toHaveLength(metrics.epochsRun);
+    expect(metrics.bestEpoch).toBeGreaterThanOrEqual(1);
+    expect(metrics.bestEpoch).toBeLessThanOrEqual(metrics.epochsRun);
+    // Early stopping: the best validation loss is the lowest of the curve.
+    const best = metrics.lossCurve[metrics.bestEpoch - 1]?.valLoss ?? NaN;
+    expect(Math.min(...metrics.lossCurve.map((p) => p.valLoss))).toBe(best);
+    expect(events[0]).toMatchObject({ epoch: 1, epochs: defaults.epochs });
+    expect(events[0]?.valAccuracy).toBeTypeOf('number');
+    expect(Object.keys(artifacts).sort()).toEqual(['model.json', 'preprocessing.json', 'weights.bin']);
+    expect(metrics.trainingSeconds).toBeLessThan(30);
+    expect(backend).toBeTypeOf('string');
+  });
+
+  it('is deterministic for a seed and leaks no tensors', async () => {
+    const { tf } = await loadTf(defaults.backend);
+    const params = { ...defaults, epochs: 15, dropout: 0.2 };
+    const before = tf.memory().numTensors;
+    const a = await trainModel(iris, params);
+    const afterOne = tf.memory().numTensors;
+    const b = await trainModel(iris, params);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(afterOne).toBe(before);
+    expect(withoutTime(b.metrics)).toEqual(withoutTime(a.metrics));
+    expect(Buffer.from(b.artifacts['weights.bin'] ?? [])).toEqual(Buffer.from(a.artifacts['weights.bin'] ?? []));
+    expect(Buffer.from(b.artifacts['model.json'] ?? [])).toEqual(Buffer.from(a.artifacts['model.json'] ?? []));
+    const c = await trainModel(iris, { ...params, seed: 7 });
+    expect(withoutTime(c.metrics)).not.toEqual(withoutTime(a.metrics));
+  });
+
+  it('stops early after `patience` epochs without improvement', async () => {
+    const { metrics } = await trainModel(iris, { ...defaults, patience: 3, learningRate: 0.05 });
+    expect(metrics.epochsRun).toBeLessThan(defaults.epochs);
+    expect(metrics.epochsRun - metrics.bestEpoch).toBe(3);
+  });
+
+  it('fits a linear regression (r2 > 0.9)', async () => {
+    const ds = parseDataset(linearCsv(200), { task: 'regression', source: 'linear' });
+    const { metrics } = await trainModel(ds, { ...defaults, task: 'regression' });
+    expect(metrics.task).toBe('regression');
+    expect(metrics.r2).toBeGreaterThan(0.9);
+    expect(metrics.rmse).toBeTypeOf('number');
+    expect(metrics.mae).toBeTypeOf('number');
+    expect(metrics.accuracy).toBeUndefined();
+    expect(metrics.rows).toEqual({ train: 160, validation: 40 });
+  });
+
+  it('stops with MLOPS_INTERRUPTED when aborted', async () => {
+    const controller = new AbortController();
+    const err = await rejectionOf(
+      trainModel(iris, defaults, { signal: controller.signal, onEpoch: (e) => e.epoch === 2 && controller.abort() }),
+    );
+    expect(err.code).toBe('MLOPS_INTERRUPTED');
+  });
+
+  it('refuses a dataset loaded for another task (E5001)', async () => {
+    const err = await rejectionOf(trainModel(iris, { ...defaults, task: 'regression' }));
+    expect(err.code).toBe('MLOPS_TRAIN_E5001');
+  });
+});
