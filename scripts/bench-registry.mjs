@@ -31,7 +31,7 @@ const { values: args } = parseArgs({
     versions: { type: 'string', default: '1000' },
     'big-mb': { type: 'string', default: '100' },
     only: { type: 'string' },
-    promotions: { type: 'string', default: '15' },
+    promotions: { type: 'string', default: '25' },
   },
 });
 const VERSIONS = Number(args.versions);
@@ -64,6 +64,17 @@ async function startS3rver(directory) {
     const S3rver = createRequire(${JSON.stringify(path.join(repo, 'package.json'))})('s3rver');
     const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: ${JSON.stringify(directory)},
       configureBuckets: [{ name: 'bench' }] });
+    // s3rver answers a PUT before its file is fully written; S3 is read-after-write consistent (see test/support/s3rver.ts)
+    const { stat } = await import('node:fs/promises');
+    const putObject = server.store.putObject.bind(server.store);
+    server.store.putObject = async (object) => {
+      const result = await putObject(object);
+      const file = server.store.getResourcePath(object.bucket, object.key, 'object');
+      for (let waited = 0; waited < 5000 && (await stat(file)).size < result.size; waited += 2) {
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      return result;
+    };
     const { port } = await server.run();
     console.log(JSON.stringify({ port }));
     process.stdin.on('end', () => process.exit(0));
@@ -78,7 +89,7 @@ async function startS3rver(directory) {
   return { endpoint: `http://127.0.0.1:${port}`, stop: () => child.stdin.end() };
 }
 
-/** 1,000 versions in the registry layout, written directly (registering each one would re-list every time). */
+/** Versions in the registry layout (6 objects each), written directly: registering each would re-list every time. */
 async function seed(registry, count) {
   const enc = (v) => new TextEncoder().encode(JSON.stringify(v, null, 2));
   const jobs = [];
@@ -87,8 +98,11 @@ async function seed(registry, count) {
     const key = (f) => `${registry.model}/versions/${v}/${f}`;
     jobs.push(async () => {
       await registry.store.put(key('_claim.json'), enc({ by: 'bench', at: new Date().toISOString(), id: v }));
+      // the objects of a real version: listing cost grows with them
       await Promise.all([
         registry.store.put(key('model.json'), enc({ modelTopology: {} })),
+        registry.store.put(key('weights.bin'), new Uint8Array(64)),
+        registry.store.put(key('preprocessing.json'), enc({ mean: [], std: [] })),
         registry.store.put(key('metrics.json'), enc({ accuracy: i / count })),
       ]);
       await registry.store.put(
@@ -159,6 +173,8 @@ async function bench(label, uri, env) {
   const seeded = await time(() => seed(listed, VERSIONS));
   const core = [];
   for (let i = 0; i < 3; i++) core.push((await time(() => listed.summaries())).ms);
+  const keyList = [];
+  for (let i = 0; i < 3; i++) keyList.push((await time(() => store.list('bench-list/versions/'))).ms);
   const project = mkdtempSync(path.join(os.tmpdir(), 'mlops-bench-project-'));
   writeFileSync(
     path.join(project, 'mlops.config.json'),
@@ -180,6 +196,7 @@ async function bench(label, uri, env) {
     downloadMBps: BIG / MB / (down.ms / 1000),
     seedMs: seeded.ms,
     listCoreMs: median(core),
+    listKeysMs: median(keyList),
     listCliMs: median(cli),
     listed: cliCount,
   };
@@ -221,6 +238,7 @@ const rows = [
   ['upload (register) MB/s', ...results.map((r) => f(r.uploadMBps))],
   ['download (verified load) MB/s', ...results.map((r) => f(r.downloadMBps))],
   [`models list, ${VERSIONS} versions: core (ms)`, ...results.map((r) => f(r.listCoreMs, 0))],
+  [`  of which listing ${VERSIONS * 6} keys (ms)`, ...results.map((r) => f(r.listKeysMs, 0))],
   [`models list, ${VERSIONS} versions: CLI process (ms)`, ...results.map((r) => f(r.listCliMs, 0))],
   ['versions listed by the CLI', ...results.map((r) => String(r.listed))],
 ];

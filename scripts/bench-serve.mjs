@@ -90,7 +90,7 @@ async function main() {
     const sample = await (await post(`${app.url}/predict`, one)).text();
     await app.stop();
 
-    const results = { bare: [], app: [] };
+    const results = { bare: [], app: [], batch: [] };
     for (let round = 0; round < rounds; round += 1) {
       for (const kind of ['bare', 'app']) {
         const server =
@@ -100,7 +100,10 @@ async function main() {
         const load = { url: `${server.url}/predict`, body: one, connections };
         await cannon({ ...load, duration: 2 }); // warm-up: JIT, connection set-up
         log(`${kind}: ${connections} connections, 1 row per request, ${duration} s …`);
-        results[kind].push(summary(await cannon({ ...load, duration })));
+        const cpu = cpuSeconds(server.pid);
+        const result = summary(await cannon({ ...load, duration }));
+        results[kind].push({ ...result, ...cpuUse(server.pid, cpu, result, duration) });
+        if (kind === 'app') results.batch.push(await meanBatch(server.url));
         await server.stop();
       }
     }
@@ -129,6 +132,13 @@ async function main() {
       bare,
       app: served,
       ratio: Number((served.rps / bare.rps).toFixed(3)),
+      // Server CPU per request: what the ratio would be if the servers, not the load generator, were the
+      // bottleneck (the bare server's cost over the app's).
+      cpuRatio:
+        served.cpuUsPerRequest && bare.cpuUsPerRequest
+          ? Number((bare.cpuUsPerRequest / served.cpuUsPerRequest).toFixed(3))
+          : null,
+      meanRowsPerModelCall: results.batch.at(-1),
       batch: { rowsPerRequest: 1000, connections: 10, ...batch, rowsPerSecond: Math.round(batch.rps * 1000) },
       target: { ratio: 0.75, p99Ms: 10, errors: 0 },
     };
@@ -137,7 +147,10 @@ async function main() {
       process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     } else {
       const line = (name, r) =>
-        `${name.padEnd(28)} ${String(Math.round(r.rps)).padStart(8)} req/s   p50 ${String(r.p50).padStart(3)} ms   p99 ${String(r.p99).padStart(3)} ms   errors ${r.errors}`;
+        `${name.padEnd(28)} ${String(Math.round(r.rps)).padStart(8)} req/s   p50 ${String(r.p50).padStart(3)} ms   p99 ${String(r.p99).padStart(3)} ms   errors ${r.errors}` +
+        (r.cpuUsPerRequest
+          ? `   server CPU ${r.cpuUsPerRequest} µs/req (${Math.round(r.cpuBusy * 100)}% busy)`
+          : '');
       console.log(`\nSetup: ${report.setup.cpus} CPUs, ${report.setup.pinned}, Node ${report.setup.node}`);
       console.log(line('bare node:http (1 row)', bare));
       console.log(line('mlops serve /predict (1 row)', served));
@@ -186,6 +199,7 @@ function start(argv, cwd, pin) {
           child.stdout.resume();
           resolve({
             url: event.url,
+            pid: child.pid,
             stop: () =>
               new Promise((done) => {
                 child.once('exit', done);
@@ -199,6 +213,32 @@ function start(argv, cwd, pin) {
     child.stdout.setEncoding('utf8').on('data', onData);
     child.once('exit', (code) => reject(new Error(`${argv.join(' ')} exited with ${code} before serving`)));
   });
+}
+
+/** utime + stime of a process in seconds (Linux /proc), or undefined elsewhere. */
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks (USER_HZ = 100)
+  } catch {
+    return undefined;
+  }
+}
+
+function cpuUse(pid, before, result, duration) {
+  const after = cpuSeconds(pid);
+  if (before === undefined || after === undefined || !result.requests) return {};
+  return {
+    cpuUsPerRequest: Math.round(((after - before) / result.requests) * 1e6),
+    cpuBusy: Number(((after - before) / duration).toFixed(2)),
+  };
+}
+
+/** Rows per model call so far, from the app's own ml_batch_size histogram. */
+async function meanBatch(url) {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const value = (name) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return Number((value('ml_batch_size_sum') / value('ml_batch_size_count')).toFixed(1));
 }
 
 function post(url, body) {

@@ -4,8 +4,22 @@ import type { ModelStore } from '../core/ports/model-store.js';
 export interface OpenStoreOptions {
   /** The configured AWS region (s3:// stores); default AWS_REGION, else us-east-1. */
   readonly region?: string;
+  /**
+   * An S3-compatible endpoint (MinIO, Ceph, R2) from the configuration; default AWS_ENDPOINT_URL_S3,
+   * else AWS_ENDPOINT_URL. Either way path-style addressing is used.
+   */
+  readonly endpoint?: string;
   /** For the S3 endpoint (AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL) and region; default process.env. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * The AWS SDK warns on every run under Node 20 that its releases after January 2027 need Node 22: a
+ * notice for mlops's maintainers (who pin the SDK), not for its users, and noise on their stderr.
+ * A user's own setting of the variable wins.
+ */
+function quietSdkNodeNotice(): void {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 }
 
 /**
@@ -18,8 +32,9 @@ export async function openStore(uri: string, options: OpenStoreOptions = {}): Pr
     return new FsModelStore(uri);
   }
   if (uri.startsWith('s3://')) {
+    quietSdkNodeNotice();
     const { S3ModelStore } = await import('../../providers/aws/s3-model-store.js');
-    return new S3ModelStore(uri, { region: options.region, env: options.env });
+    return new S3ModelStore(uri, { region: options.region, endpoint: options.endpoint, env: options.env });
   }
   throw usageError(
     `Unsupported registry URI "${uri}".`,
@@ -39,6 +54,7 @@ export async function readDataUri(uri: string, options: OpenStoreOptions = {}): 
       hint: 'give a CSV path, a file:// or s3:// URI, or "synthetic"',
     });
   }
+  quietSdkNodeNotice();
   const [{ S3ModelStore }, { parseS3Uri }] = await Promise.all([
     import('../../providers/aws/s3-model-store.js'),
     import('../../providers/aws/s3-uri.js'),

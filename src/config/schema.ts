@@ -47,10 +47,10 @@ export const trainSchema = z
       .default(300)
       .describe('Maximum epochs; early stopping may end sooner.'),
     batchSize: z.number().int().min(1).max(65_536).default(32),
-    learningRate: z.number().gt(0).max(10).default(0.01),
-    hiddenUnits: z.array(z.number().int().min(1).max(4096)).max(8).default([32, 16]),
+    learningRate: z.number().gt(0).max(10).default(0.02),
+    hiddenUnits: z.array(z.number().int().min(1).max(4096)).max(8).default([64]),
     dropout: z.number().min(0).lt(1).default(0),
-    l2: z.number().min(0).max(1).default(0.0001).describe('L2 weight regularization.'),
+    l2: z.number().min(0).max(1).default(0.003).describe('L2 weight regularization.'),
     validationSplit: z.number().gt(0).lt(1).default(0.2),
     patience: z
       .number()

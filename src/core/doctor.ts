@@ -58,29 +58,6 @@ export const backendCheck = (preferred: 'auto' | 'tensorflow' | 'wasm' | 'cpu' =
   },
 });
 
-export const terraformCheck = (): DoctorCheck => ({
-  name: 'terraform',
-  async run() {
-    const out = await runTool('terraform', ['version', '-json']);
-    if (!out) {
-      return {
-        status: 'warn',
-        detail: 'not found (needed by mlops infra)',
-        fix: 'Install Terraform ≥ 1.5: https://developer.hashicorp.com/terraform/install',
-      };
-    }
-    const version = (JSON.parse(out) as { terraform_version?: string }).terraform_version ?? '?';
-    const [major = 0, minor = 0] = version.split('.').map(Number);
-    return major > 1 || (major === 1 && minor >= 5)
-      ? { status: 'ok', detail: `terraform ${version}` }
-      : {
-          status: 'warn',
-          detail: `terraform ${version} is older than 1.5`,
-          fix: 'Upgrade Terraform to 1.5 or newer.',
-        };
-  },
-});
-
 export const kubeCheck = (env: Env, context?: string): DoctorCheck => ({
   name: 'kubernetes',
   async run() {

@@ -17,8 +17,11 @@ export const MANIFEST = 'manifest.json';
 export const CLAIM = '_claim.json';
 const ALIAS_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const MiB = 1024 * 1024;
-/** Parallel small reads (manifests, aliases, history): enough to hide S3 latency, few enough to be polite. */
-const READ_CONCURRENCY = 16;
+/**
+ * Parallel small reads (manifests, aliases, history): enough to hide S3's per-request latency on
+ * 1,000 versions, within the SDK's 50 sockets.
+ */
+const READ_CONCURRENCY = 32;
 /** Artifacts in flight at once (each may itself upload several parts in parallel). */
 const TRANSFER_CONCURRENCY = 4;
 /** Transfers smaller than this finish before a progress bar would be worth drawing. */
@@ -89,8 +92,8 @@ function canonical(value: unknown): string {
 }
 
 /**
- * Maps with at most `limit` calls in flight (results in input order). Stops starting new calls after
- * the first failure, which it rethrows.
+ * Maps with at most `limit` calls in flight (results in input order). After a failure it starts no new
+ * call, waits for those in flight (so that nothing writes behind a caller's cleanup), then rethrows.
  */
 export async function mapLimit<T, R>(
   items: readonly T[],
@@ -99,19 +102,19 @@ export async function mapLimit<T, R>(
 ): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
-  let failed = false;
+  let failure: { error: unknown } | undefined;
   const worker = async (): Promise<void> => {
-    while (!failed && next < items.length) {
+    while (!failure && next < items.length) {
       const index = next++;
       try {
         results[index] = await fn(items[index] as T, index);
       } catch (error) {
-        failed = true;
-        throw error;
+        failure ??= { error };
       }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (failure) throw failure.error;
   return results;
 }
 
@@ -132,7 +135,15 @@ async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
 }
 
 function checkArtifactName(name: string): void {
-  if (name === MANIFEST || name === CLAIM || name.includes('/') || name === '' || name.startsWith('.')) {
+  // .tmp is the filesystem store's in-progress suffix, invisible to its listing
+  if (
+    name === MANIFEST ||
+    name === CLAIM ||
+    name === '' ||
+    name.includes('/') ||
+    name.startsWith('.') ||
+    name.endsWith('.tmp')
+  ) {
     throw usageError(`"${name}" cannot be an artifact name.`, 'MLOPS_USAGE_E1002');
   }
 }
@@ -225,6 +236,10 @@ export class ModelRegistry {
           });
           return { name, sha256: sha256(bytes), size: bytes.byteLength };
         });
+      } catch (error) {
+        // no manifest was written, so nothing is visible; take back the claim and the parts too
+        await this.removeIncomplete(version).catch(() => undefined);
+        throw error;
       } finally {
         meter.done();
       }

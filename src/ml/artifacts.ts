@@ -1,4 +1,5 @@
-import type { io, LayersModel } from '@tensorflow/tfjs';
+import type { io } from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { MlopsError } from '../core/errors.js';
 import type { Tf } from './backend.js';
 import type { Task } from './metrics.js';
@@ -43,7 +44,10 @@ export async function saveModel(tf: Tf, model: LayersModel): Promise<Artifacts> 
     }),
   );
   if (saved?.modelTopology === undefined || saved.weightSpecs === undefined) {
-    throw new MlopsError('the trained model could not be serialized', { code: 'MLOPS_TRAIN_E5001', source: 'internal' });
+    throw new MlopsError('the trained model could not be serialized', {
+      code: 'MLOPS_TRAIN_E5001',
+      source: 'internal',
+    });
   }
   const modelJson: io.ModelJSON = {
     modelTopology: saved.modelTopology,
@@ -53,7 +57,8 @@ export async function saveModel(tf: Tf, model: LayersModel): Promise<Artifacts> 
     weightsManifest: [{ paths: [WEIGHTS_BIN], weights: saved.weightSpecs }],
   };
   if (saved.trainingConfig !== undefined) modelJson.trainingConfig = saved.trainingConfig;
-  const weights = saved.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(saved.weightData);
+  const weights =
+    saved.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(saved.weightData);
   return { [MODEL_JSON]: json(modelJson), [WEIGHTS_BIN]: new Uint8Array(weights) };
 }
 
@@ -96,7 +101,8 @@ export function decodePreprocessing(artifacts: Artifacts): Preprocessing {
   }
   if (!isScaler(scaler, features.length)) throw corrupt(`${PREPROCESSING_JSON} has no valid scaler`);
   if (task === 'classification') {
-    if (!isStrings(classes) || classes.length < 2) throw corrupt(`${PREPROCESSING_JSON} lacks the class names`);
+    if (!isStrings(classes) || classes.length < 2)
+      throw corrupt(`${PREPROCESSING_JSON} lacks the class names`);
     return preprocessing({ features, label, task, classes, scaler });
   }
   if (task === 'regression') {
@@ -108,7 +114,14 @@ export function decodePreprocessing(artifacts: Artifacts): Preprocessing {
   throw corrupt(`${PREPROCESSING_JSON} has an unknown task`);
 }
 
-const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
+const DTYPE_BYTES: Record<string, number> = {
+  float32: 4,
+  int32: 4,
+  bool: 1,
+  uint8: 1,
+  uint16: 2,
+  float16: 2,
+};
 
 /**
  * Rebuilds in-memory ModelArtifacts from model.json and the weight files its manifest names. Sizes are
@@ -116,7 +129,11 @@ const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uin
  */
 export function readModelArtifacts(artifacts: Artifacts): io.ModelArtifacts {
   const modelJson = parseJson(artifacts, MODEL_JSON);
-  if (!isObject(modelJson) || !isObject(modelJson.modelTopology) || !Array.isArray(modelJson.weightsManifest)) {
+  if (
+    !isObject(modelJson) ||
+    !isObject(modelJson.modelTopology) ||
+    !Array.isArray(modelJson.weightsManifest)
+  ) {
     throw corrupt(`${MODEL_JSON} is not a TF.js layers model (no modelTopology or weightsManifest)`);
   }
   const specs: io.WeightsManifestEntry[] = [];
@@ -143,7 +160,9 @@ export function readModelArtifacts(artifacts: Artifacts): io.ModelArtifacts {
   }
   const total = buffers.reduce((a, b) => a + b.byteLength, 0);
   if (total !== expected) {
-    throw corrupt(`the weights hold ${total} bytes, the manifest describes ${Number.isNaN(expected) ? 'an invalid shape' : `${expected}`}`);
+    throw corrupt(
+      `the weights hold ${total} bytes, the manifest describes ${Number.isNaN(expected) ? 'an invalid shape' : `${expected}`}`,
+    );
   }
   const weightData = new Uint8Array(total);
   let offset = 0;

@@ -50,7 +50,10 @@ export async function activeBackend(): Promise<string | undefined> {
 
 function loadModules(): Promise<Tf> {
   tfPromise ??= (async () => {
-    const [core, layers] = await Promise.all([import('@tensorflow/tfjs-core'), import('@tensorflow/tfjs-layers')]);
+    const [core, layers] = await Promise.all([
+      import('@tensorflow/tfjs-core'),
+      import('@tensorflow/tfjs-layers'),
+    ]);
     // Prod mode silences tfjs' console advice ("install tfjs-node") that library code must not print.
     core.enableProdMode();
     return Object.freeze({ ...core, ...layers }) as Tf;

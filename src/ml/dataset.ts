@@ -204,11 +204,14 @@ export function parseDataset(text: string, options: ParseDatasetOptions): Datase
   });
   const classes = sortClasses([...new Set(rawLabels)]);
   if (classes.length < 2) {
-    throw new MlopsError(`${source}: the label "${label}" has ${classes.length} class; classification needs at least 2`, {
-      code: 'MLOPS_DATA_E3006',
-      hint: 'check --label names the class column, and that the data has examples of each class',
-      source: 'operation',
-    });
+    throw new MlopsError(
+      `${source}: the label "${label}" has ${classes.length} class; classification needs at least 2`,
+      {
+        code: 'MLOPS_DATA_E3006',
+        hint: 'check --label names the class column, and that the data has examples of each class',
+        source: 'operation',
+      },
+    );
   }
   const index = new Map(classes.map((c, i) => [c, i]));
   const y = rawLabels.map((c) => index.get(c) as number);

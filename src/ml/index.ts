@@ -1,4 +1,11 @@
-export { loadTf, activeBackend, type BackendName, type BackendPreference, type LoadedTf, type Tf } from './backend.js';
+export {
+  loadTf,
+  activeBackend,
+  type BackendName,
+  type BackendPreference,
+  type LoadedTf,
+  type Tf,
+} from './backend.js';
 export { parseCsv, type CsvRow, type CsvTable, type ParseCsvOptions } from './csv.js';
 export {
   loadDataset,
@@ -9,7 +16,15 @@ export {
   type ParseDatasetOptions,
 } from './dataset.js';
 export { syntheticCsv } from './synthetic.js';
-export { mulberry32, shuffleInPlace, stratifiedSplit, randomSplit, type Rng, type Split, type SplitOptions } from './split.js';
+export {
+  mulberry32,
+  shuffleInPlace,
+  stratifiedSplit,
+  randomSplit,
+  type Rng,
+  type Split,
+  type SplitOptions,
+} from './split.js';
 export { fitScaler, transform, type Scaler } from './scaler.js';
 export {
   classificationMetrics,

@@ -1,4 +1,4 @@
-import type { Sequential } from '@tensorflow/tfjs';
+import type { Sequential } from '@tensorflow/tfjs-layers';
 import type { Tf } from './backend.js';
 import type { Task } from './metrics.js';
 
@@ -39,7 +39,9 @@ export function buildModel(tf: Tf, spec: ModelSpec): Sequential {
       }),
     );
     if (spec.dropout > 0) {
-      model.add(tf.layers.dropout({ name: `dropout_${i + 1}`, rate: spec.dropout, seed: spec.seed + 1000 + i }));
+      model.add(
+        tf.layers.dropout({ name: `dropout_${i + 1}`, rate: spec.dropout, seed: spec.seed + 1000 + i }),
+      );
     }
   });
   const outputs = spec.task === 'classification' ? spec.classes : 1;

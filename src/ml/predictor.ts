@@ -1,7 +1,9 @@
-import type { LayersModel, Tensor } from '@tensorflow/tfjs';
+import type { Tensor } from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { MlopsError } from '../core/errors.js';
 import { decodePreprocessing, loadModel, type Artifacts } from './artifacts.js';
 import { loadTf, type BackendPreference } from './backend.js';
+import { compileDenseForward } from './dense-forward.js';
 import type { Task } from './metrics.js';
 import { transform } from './scaler.js';
 
@@ -18,7 +20,10 @@ export interface Predictor {
   readonly features: readonly string[];
   readonly label: string;
   readonly classes?: readonly string[];
+  /** The TensorFlow.js backend the model was loaded with. */
   readonly backend: string;
+  /** What computes predictions: the plain-JS dense path, or tfjs for other topologies. */
+  readonly engine: 'dense-js' | 'tfjs';
   /**
    * Predicts raw (unscaled) feature rows in one tensor call; the saved scaler is applied here. Throws
    * MLOPS_DATA_E3005 for a row of the wrong width and MLOPS_DATA_E3004 for a non-finite value.
@@ -30,10 +35,15 @@ export interface Predictor {
 
 export interface LoadPredictorOptions {
   readonly backend?: BackendPreference;
+  /** `auto` (default) uses the plain-JS path for dense stacks; `tfjs` always runs the model in tfjs. */
+  readonly engine?: 'auto' | 'tfjs';
 }
 
 /** Loads model.json + weights.bin + preprocessing.json (as written by trainModel) for inference. */
-export async function loadPredictor(artifacts: Artifacts, options: LoadPredictorOptions = {}): Promise<Predictor> {
+export async function loadPredictor(
+  artifacts: Artifacts,
+  options: LoadPredictorOptions = {},
+): Promise<Predictor> {
   const prep = decodePreprocessing(artifacts);
   const { tf, backend } = await loadTf(options.backend ?? 'auto');
   const model = await loadModel(tf, artifacts);
@@ -53,17 +63,25 @@ export async function loadPredictor(artifacts: Artifacts, options: LoadPredictor
   }
   const width = prep.features.length;
   const classes = prep.classes ?? [];
-  let live: LayersModel | undefined = model;
+  const dense = options.engine === 'tfjs' ? undefined : compileDenseForward(model);
+  // The dense path copied the weights: the tfjs model has nothing left to do.
+  if (dense !== undefined) model.dispose();
+  let live: LayersModel | undefined = dense === undefined ? model : undefined;
+  let disposed = false;
+
+  const forward = (x: Float32Array, rows: number): Float32Array => {
+    if (dense !== undefined) return dense(x, rows);
+    const current = live as LayersModel;
+    return tf.tidy(
+      () => (current.predictOnBatch(tf.tensor2d(x, [rows, width])) as Tensor).dataSync() as Float32Array,
+    );
+  };
 
   const predict = (rows: readonly (readonly number[])[]): Prediction[] => {
-    if (live === undefined) throw new Error('the predictor was disposed');
-    const current = live;
+    if (disposed) throw new Error('the predictor was disposed');
     if (rows.length === 0) return [];
     validate(rows, prep.features);
-    const x = transform(prep.scaler, rows);
-    const values = tf.tidy(
-      () => (current.predictOnBatch(tf.tensor2d(x, [rows.length, width])) as Tensor).dataSync() as Float32Array,
-    );
+    const values = forward(transform(prep.scaler, rows), rows.length);
     if (prep.task === 'regression') {
       const t = prep.target ?? { mean: 0, std: 1 };
       return rows.map((_, r) => ({ label: (values[r] as number) * t.std + t.mean }));
@@ -89,10 +107,12 @@ export async function loadPredictor(artifacts: Artifacts, options: LoadPredictor
     label: prep.label,
     ...(prep.task === 'classification' ? { classes } : {}),
     backend,
+    engine: dense === undefined ? 'tfjs' : 'dense-js',
     predict,
     dispose: () => {
       live?.dispose();
       live = undefined;
+      disposed = true;
     },
   };
 }
@@ -104,17 +124,24 @@ function validate(rows: readonly (readonly number[])[], features: readonly strin
     if (!Array.isArray(row) || row.length !== width) {
       throw new MlopsError(
         `row ${r + 1} has ${Array.isArray(row) ? row.length : 'no'} values; the model takes ${width} (${features.join(', ')})`,
-        { code: 'MLOPS_DATA_E3005', hint: 'send one value per feature, in the order listed', source: 'usage' },
+        {
+          code: 'MLOPS_DATA_E3005',
+          hint: 'send one value per feature, in the order listed',
+          source: 'usage',
+        },
       );
     }
     for (let j = 0; j < width; j += 1) {
       const v = row[j];
       if (typeof v !== 'number' || !Number.isFinite(v)) {
-        throw new MlopsError(`row ${r + 1}: the feature "${features[j]}" is ${String(v)}, not a finite number`, {
-          code: 'MLOPS_DATA_E3004',
-          hint: 'send numbers for every feature (no null, NaN or strings)',
-          source: 'usage',
-        });
+        throw new MlopsError(
+          `row ${r + 1}: the feature "${features[j]}" is ${String(v)}, not a finite number`,
+          {
+            code: 'MLOPS_DATA_E3004',
+            hint: 'send numbers for every feature (no null, NaN or strings)',
+            source: 'usage',
+          },
+        );
       }
     }
   }

@@ -8,7 +8,10 @@ export interface Scaler {
  * Fits on the given rows (the training split only, so validation stays unseen). Population std, as
  * scikit-learn's StandardScaler; a constant feature gets std 1 so it maps to 0 instead of NaN.
  */
-export function fitScaler(rows: readonly (readonly number[])[], width: number = rows[0]?.length ?? 0): Scaler {
+export function fitScaler(
+  rows: readonly (readonly number[])[],
+  width: number = rows[0]?.length ?? 0,
+): Scaler {
   const mean = new Array<number>(width).fill(0);
   const m2 = new Array<number>(width).fill(0);
   // Welford's update: stable for large values with small spread (e.g. timestamps).
@@ -36,7 +39,8 @@ export function transform(scaler: Scaler, rows: readonly (readonly number[])[]):
   for (let r = 0; r < rows.length; r += 1) {
     const row = rows[r] as readonly number[];
     const base = r * width;
-    for (let j = 0; j < width; j += 1) out[base + j] = ((row[j] as number) - (mean[j] as number)) / (std[j] as number);
+    for (let j = 0; j < width; j += 1)
+      out[base + j] = ((row[j] as number) - (mean[j] as number)) / (std[j] as number);
   }
   return out;
 }

@@ -1,4 +1,5 @@
-import type { Sequential, Tensor, Tensor2D } from '@tensorflow/tfjs';
+import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
+import type { Sequential } from '@tensorflow/tfjs-layers';
 import type { TrainParams } from '../config/schema.js';
 import { MlopsError } from '../core/errors.js';
 import {
@@ -11,7 +12,13 @@ import {
 } from './artifacts.js';
 import { loadTf, type Tf } from './backend.js';
 import type { Dataset } from './dataset.js';
-import { argmaxRow, classificationMetrics, regressionMetrics, type LossPoint, type Metrics } from './metrics.js';
+import {
+  argmaxRow,
+  classificationMetrics,
+  regressionMetrics,
+  type LossPoint,
+  type Metrics,
+} from './metrics.js';
 import { buildModel, reseedDropout } from './model.js';
 import { fitScaler, transform } from './scaler.js';
 import { mulberry32, nextSeed, randomSplit, shuffleInPlace, stratifiedSplit, type Split } from './split.js';
@@ -52,7 +59,11 @@ const EPSILON = 1e-7;
  * restores the best weights, then metrics on the validation split. Same data, params and backend give
  * the same metrics (but for trainingSeconds) and the same artifacts.
  */
-export async function trainModel(dataset: Dataset, params: TrainParams, options: TrainOptions = {}): Promise<TrainedModel> {
+export async function trainModel(
+  dataset: Dataset,
+  params: TrainParams,
+  options: TrainOptions = {},
+): Promise<TrainedModel> {
   const { signal, onEpoch } = options;
   checkAborted(signal);
   if (dataset.task !== params.task) {
@@ -72,11 +83,14 @@ export async function trainModel(dataset: Dataset, params: TrainParams, options:
     ? stratifiedSplit(dataset.y, { validationSplit: params.validationSplit, seed: params.seed })
     : randomSplit(dataset.rows, { validationSplit: params.validationSplit, seed: params.seed });
   if (split.train.length === 0 || split.validation.length === 0) {
-    throw new MlopsError(`${dataset.source} has too few rows (${dataset.rows}) to hold some out for validation`, {
-      code: 'MLOPS_DATA_E3006',
-      hint: 'add rows, or raise validationSplit',
-      source: 'operation',
-    });
+    throw new MlopsError(
+      `${dataset.source} has too few rows (${dataset.rows}) to hold some out for validation`,
+      {
+        code: 'MLOPS_DATA_E3006',
+        hint: 'add rows, or raise validationSplit',
+        source: 'operation',
+      },
+    );
   }
   const trainRows = split.train.map((i) => dataset.x[i] as number[]);
   const scaler = fitScaler(trainRows, width);
@@ -141,7 +155,9 @@ export async function trainModel(dataset: Dataset, params: TrainParams, options:
       }
       const loss = lossSum / order.length;
       const values = predictValues(tf, model, xVal);
-      const val = classification ? crossEntropy(values, yVal, outputs) : standardizedMse(values, yVal, target);
+      const val = classification
+        ? crossEntropy(values, yVal, outputs)
+        : standardizedMse(values, yVal, target);
       if (!Number.isFinite(loss) || !Number.isFinite(val.loss)) {
         throw new MlopsError(`training diverged at epoch ${epoch}: the loss is ${loss}`, {
           code: 'MLOPS_TRAIN_E5001',
@@ -150,7 +166,13 @@ export async function trainModel(dataset: Dataset, params: TrainParams, options:
         });
       }
       lossCurve.push({ epoch, loss, valLoss: val.loss });
-      onEpoch?.({ epoch, epochs: params.epochs, loss, valLoss: val.loss, ...(classification ? { valAccuracy: val.accuracy } : {}) });
+      onEpoch?.({
+        epoch,
+        epochs: params.epochs,
+        loss,
+        valLoss: val.loss,
+        ...(classification ? { valAccuracy: val.accuracy } : {}),
+      });
       // Strictly lower: on a tie the earlier (simpler) weights stay.
       if (val.loss < best.loss) {
         tf.dispose(best.weights);
@@ -249,7 +271,11 @@ function predictValues(tf: Tf, model: Sequential, x: Tensor2D): Float32Array {
   return tf.tidy(() => (model.predictOnBatch(x) as Tensor).dataSync() as Float32Array);
 }
 
-function crossEntropy(probs: Float32Array, y: readonly number[], k: number): { loss: number; accuracy: number } {
+function crossEntropy(
+  probs: Float32Array,
+  y: readonly number[],
+  k: number,
+): { loss: number; accuracy: number } {
   let loss = 0;
   let correct = 0;
   y.forEach((c, r) => {

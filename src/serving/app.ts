@@ -56,10 +56,10 @@ export interface AppStatus {
   readonly model: string;
   readonly version: string | undefined;
   readonly backend: string | undefined;
+  /** What computes predictions: plain-JS dense layers or tfjs. */
+  readonly engine: string | undefined;
   readonly ready: boolean;
   readonly draining: boolean;
-  /** Requests being handled now. */
-  readonly inflight: number;
   /** Requests answered since start. */
   readonly requests: number;
 }
@@ -115,7 +115,6 @@ export function createServingApp(options: ServingAppOptions): ServingApp {
   let model: ServedModel | undefined;
   let draining = false;
   let stopped = false;
-  let inflight = 0;
   let requests = 0;
   const reported = new Set<string>();
   const reportOnce = (key: string, report: () => void): void => {
@@ -137,15 +136,7 @@ export function createServingApp(options: ServingAppOptions): ServingApp {
     current: () => model,
     ready: () => model !== undefined && !draining && !stopped,
     draining: () => draining,
-    async predict(served: ServedModel, rows: readonly Row[]): Promise<Prediction[]> {
-      const predictions = await served.predict(rows);
-      if (served.predictor.task === 'classification') {
-        for (const p of predictions) metrics.countPrediction(p.label as string);
-      } else {
-        for (let i = 0; i < predictions.length; i += 1) metrics.countPrediction('value');
-      }
-      return predictions;
-    },
+    predict: (served: ServedModel, rows: readonly Row[]): Promise<Prediction[]> => served.predict(rows),
     checkModel(name, version, served) {
       if (name !== source.model) {
         throw notFound(
@@ -170,9 +161,13 @@ export function createServingApp(options: ServingAppOptions): ServingApp {
     router.add({ method: route.method, pattern: route.pattern, handler: route.spec });
   }
 
+  const countPredictions = (predictions: readonly Prediction[]): void => {
+    for (const p of predictions) metrics.countPrediction(typeof p.label === 'string' ? p.label : 'value');
+  };
+
   const swapTo = async (version: string): Promise<void> => {
     const loaded = await source.load(version);
-    const next = new ServedModel(source.model, loaded, batching);
+    const next = new ServedModel(source.model, loaded, batching, countPredictions);
     try {
       next.warmUp(limits.maxBatchSize);
     } catch (error) {
@@ -283,12 +278,15 @@ export function createServingApp(options: ServingAppOptions): ServingApp {
 
   const write = (res: ServerResponse, reply: Reply, endpoint: string, started: number): void => {
     requests += 1;
-    const headers: Record<string, string | number> = {
-      'content-type': reply.contentType ?? JSON_TYPE,
-      'content-length': Buffer.byteLength(reply.body),
-      ...reply.headers,
-    };
-    if (draining) headers.connection = 'close';
+    // A flat [name, value, …] list: node takes it without walking an object's keys.
+    const headers = [
+      'content-type',
+      reply.contentType ?? JSON_TYPE,
+      'content-length',
+      String(Buffer.byteLength(reply.body)),
+    ];
+    if (reply.headers) for (const name in reply.headers) headers.push(name, reply.headers[name] as string);
+    if (draining && reply.headers?.connection === undefined) headers.push('connection', 'close');
     if (!res.headersSent && !res.destroyed) {
       res.writeHead(reply.status, headers);
       res.end(reply.body);
@@ -336,14 +334,8 @@ export function createServingApp(options: ServingAppOptions): ServingApp {
     }
   };
 
-  const onClose = (): void => {
-    inflight -= 1;
-  };
-
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const started = performance.now();
-    inflight += 1;
-    res.once('close', onClose);
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
     const q = url.indexOf('?');
@@ -403,7 +395,7 @@ export function createServingApp(options: ServingAppOptions): ServingApp {
       const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
       respond(res, execute(route.handler, params, body), endpoint, started);
     });
-    // A client that goes away mid-body: nothing to answer; 'close' has already balanced `inflight`.
+    // A client that goes away mid-body: nothing to answer.
     req.on('error', () => undefined);
   };
 
@@ -421,19 +413,14 @@ export function createServingApp(options: ServingAppOptions): ServingApp {
     }
     const q = request.url.indexOf('?');
     const path = q === -1 ? request.url : request.url.slice(0, q);
-    inflight += 1;
-    try {
-      const reply = await dispatch(method, path, headers['content-type'], body);
-      requests += 1;
-      return {
-        status: reply.status,
-        headers: { 'content-type': reply.contentType ?? JSON_TYPE, ...reply.headers },
-        body: reply.body,
-        json: <T>() => JSON.parse(reply.body) as T,
-      };
-    } finally {
-      inflight -= 1;
-    }
+    const reply = await dispatch(method, path, headers['content-type'], body);
+    requests += 1;
+    return {
+      status: reply.status,
+      headers: { 'content-type': reply.contentType ?? JSON_TYPE, ...reply.headers },
+      body: reply.body,
+      json: <T>() => JSON.parse(reply.body) as T,
+    };
   };
 
   /** The socket-free path of `handler` for inject. */
@@ -470,9 +457,9 @@ export function createServingApp(options: ServingAppOptions): ServingApp {
     model: source.model,
     version: model?.version,
     backend: model?.predictor.backend,
+    engine: model?.predictor.engine,
     ready: runtime.ready(),
     draining,
-    inflight,
     requests,
   });
 

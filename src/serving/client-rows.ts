@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
+import { extname } from 'node:path';
 import { MlopsError } from '../core/errors.js';
 import { parseCsv } from '../ml/csv.js';
 
@@ -53,11 +53,15 @@ const parseCell = (text: string): unknown => {
   return Number.isNaN(n) ? text : n;
 };
 
-/** `--file`: CSV with a header (rows keyed by column), JSON Lines (one row per line), or JSON. */
-export async function rowsFromFile(file: string): Promise<ClientRow[]> {
+/**
+ * `--file`: CSV with a header (rows keyed by column), JSON Lines (one row per line), or JSON. `file` is
+ * the path to read, `shown` the path as the user wrote it (for messages).
+ */
+export async function rowsFromFile(path: string, shown = path): Promise<ClientRow[]> {
+  const file = shown;
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readFile(path, 'utf8');
   } catch (error) {
     throw rowsError(
       `Cannot read ${file}: ${(error as Error).message}`,
@@ -65,7 +69,7 @@ export async function rowsFromFile(file: string): Promise<ClientRow[]> {
       error,
     );
   }
-  const ext = path.extname(file).toLowerCase();
+  const ext = extname(file).toLowerCase();
   if (ext === '.csv') {
     const table = parseCsv(text, { source: file });
     if (table.rows.length === 0)

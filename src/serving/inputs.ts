@@ -6,6 +6,12 @@ const FLOAT32_MAX = 3.4028234663852886e38;
 const listOf = (features: readonly string[]): string =>
   features.length <= 12 ? features.join(', ') : `${features.slice(0, 12).join(', ')} … (${features.length})`;
 
+const quoted = (names: readonly string[]): string =>
+  names
+    .slice(0, 5)
+    .map((n) => `"${n.slice(0, 40)}"`)
+    .join(', ') + (names.length > 5 ? ` … (${names.length})` : '');
+
 /** A feature value: a finite number within float32 range; anything else is a 400 naming where it is. */
 export function featureValue(value: unknown, where: string): number {
   if (typeof value === 'number' && value <= FLOAT32_MAX && value >= -FLOAT32_MAX) return value;
@@ -43,8 +49,12 @@ export function toRow(value: unknown, features: readonly string[], where: string
       const name = features[j] as string;
       if (!Object.hasOwn(record, name)) {
         const missing = features.filter((f) => !Object.hasOwn(record, f));
+        const unknown = Object.keys(record).filter((k) => !features.includes(k));
+        // Both lists together make a misspelt feature name obvious.
         throw badRequest(
-          `${where} lacks the feature${missing.length > 1 ? 's' : ''} ${missing.map((f) => `"${f}"`).join(', ')}`,
+          `${where} lacks the feature${missing.length > 1 ? 's' : ''} ${quoted(missing)}${
+            unknown.length ? ` and has unknown ${quoted(unknown)}` : ''
+          }`,
         );
       }
       row[j] = featureValue(record[name], `${where}.${name}`);

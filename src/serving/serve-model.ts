@@ -62,13 +62,14 @@ export async function serveModel(options: ServeModelOptions): Promise<ServingHan
   io.notify(
     info(
       'serving',
-      `Serving ${registry.model} ${version} on ${running.url} (${following}; backend ${status.backend}; batches of up to ${serve.maxBatchSize} rows / ${serve.maxBatchWaitMs} ms)`,
+      `Serving ${registry.model} ${version} on ${running.url} (${following}; ${status.engine === 'dense-js' ? 'plain-JS dense layers' : `tfjs ${status.backend}`}; batches of up to ${serve.maxBatchSize} rows / ${serve.maxBatchWaitMs} ms)`,
       {
         url: running.url,
         model: registry.model,
         version,
         alias: pinned ? null : serve.alias,
         backend: status.backend,
+        engine: status.engine,
         pid: process.pid,
       },
     ),
@@ -82,7 +83,7 @@ export async function serveModel(options: ServeModelOptions): Promise<ServingHan
     io.notify(
       info(
         'stopped',
-        `Stopped (${summary.reason}): drained ${summary.drained} in-flight request${summary.drained === 1 ? '' : 's'}, ${summary.requests} answered in total`,
+        `Stopped (${summary.reason}): ${summary.drained} request${summary.drained === 1 ? '' : 's'} answered while draining, ${summary.requests} in total`,
         summary,
       ),
     ),

@@ -19,10 +19,16 @@ export class ServedModel {
     readonly name: string,
     loaded: LoadedModel,
     batching: BatcherOptions,
+    /** Sees every batch's predictions (ml_predictions_total), once per batch rather than per request. */
+    onPredictions?: (predictions: readonly Prediction[]) => void,
   ) {
     this.version = loaded.version;
     this.predictor = loaded.predictor;
-    this.batcher = new MicroBatcher((rows) => this.predictor.predict(rows), batching);
+    this.batcher = new MicroBatcher((rows) => {
+      const predictions = this.predictor.predict(rows);
+      onPredictions?.(predictions);
+      return predictions;
+    }, batching);
   }
 
   get features(): readonly string[] {

@@ -19,7 +19,7 @@ export interface ListenOptions {
 
 export interface StopSummary {
   readonly reason: string;
-  /** Requests that were in flight when the stop began and were answered. */
+  /** Requests answered after the stop began (in flight then, or arriving during the drain delay). */
   readonly drained: number;
   /** Requests answered since start. */
   readonly requests: number;
@@ -77,7 +77,7 @@ export async function listen(app: ServingApp, options: ListenOptions = {}): Prom
   const stop = (reason = 'stop'): Promise<StopSummary> => {
     stopping ??= (async () => {
       app.beginDrain();
-      const inflightAtStart = app.status().inflight;
+      const answeredBefore = app.status().requests;
       if (options.drainDelayMs) await new Promise((r) => setTimeout(r, options.drainDelayMs));
       await new Promise<void>((resolve) => {
         const cut = setTimeout(() => server.closeAllConnections(), options.drainTimeoutMs ?? 30_000);
@@ -90,7 +90,8 @@ export async function listen(app: ServingApp, options: ListenOptions = {}): Prom
         server.closeIdleConnections();
       });
       await app.stop();
-      const summary = { reason, drained: inflightAtStart, requests: app.status().requests };
+      const { requests } = app.status();
+      const summary = { reason, drained: requests - answeredBefore, requests };
       resolveStopped(summary);
       return summary;
     })();

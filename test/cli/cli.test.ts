@@ -224,6 +224,27 @@ describe('the local lifecycle: quickstart, train, list, show, promote, rollback'
     });
   });
 
+  it('doctor --json reports every check with a status, and the backend in use', async () => {
+    const res = await runMlops('doctor --json', { cwd: demo, env: { PATH: process.env.PATH, HOME: root } });
+    const body = res.json<{ ok: boolean; checks: { name: string; status: string; detail: string }[] }>();
+    expect(res.code).toBe(body.ok ? 0 : 1);
+    expect(body.checks.map((c) => c.name)).toEqual(
+      expect.arrayContaining([
+        'node',
+        'config',
+        'ml backend',
+        'terraform',
+        'kubernetes',
+        'image builder',
+        'aws credentials',
+        'registry',
+      ]),
+    );
+    expect(body.checks.find((c) => c.name === 'ml backend')!.detail).toMatch(/^(tfjs-node|wasm|cpu)/);
+    expect(body.checks.find((c) => c.name === 'registry')).toMatchObject({ status: 'ok' });
+    expect(body.checks.find((c) => c.name === 'aws credentials')).toMatchObject({ status: 'warn' });
+  });
+
   it('headless promote without a version fails fast and names what to pass', async () => {
     const res = await runMlops('promote', { cwd: demo });
     expect(res.code).toBe(2);

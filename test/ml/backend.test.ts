@@ -17,7 +17,9 @@ describe('loadTf', () => {
     const { tf, backend } = await loadTf();
     expect(['tensorflow', 'wasm', 'cpu']).toContain(backend);
     expect(tf.getBackend()).toBe(backend);
-    expect(Array.from(tf.tidy(() => tf.add(tf.tensor1d([1, 2]), tf.tensor1d([3, 4])).dataSync()))).toEqual([4, 6]);
+    expect(Array.from(tf.tidy(() => tf.add(tf.tensor1d([1, 2]), tf.tensor1d([3, 4])).dataSync()))).toEqual([
+      4, 6,
+    ]);
   });
 
   it('is memoized: the same tf instance every time', async () => {

@@ -56,7 +56,9 @@ describe('parseCsv', () => {
   it('rejects a ragged row with its line and the field counts (E3005)', () => {
     const text = 'a,b,c\n1,2,3\n\n4,5\n';
     expect(codeOf(() => parseCsv(text, { source: 'data.csv' }))).toBe('MLOPS_DATA_E3005');
-    expect(() => parseCsv(text, { source: 'data.csv' })).toThrow('data.csv:4: the row has 2 fields, the header has 3');
+    expect(() => parseCsv(text, { source: 'data.csv' })).toThrow(
+      'data.csv:4: the row has 2 fields, the header has 3',
+    );
   });
 
   it('counts lines inside quoted fields for later errors', () => {
@@ -65,10 +67,14 @@ describe('parseCsv', () => {
 
   it('rejects an unterminated quote with the line it opened on', () => {
     expect(codeOf(() => parseCsv('a,b\n1,"oops\n2,3\n'))).toBe('MLOPS_DATA_E3001');
-    expect(() => parseCsv('a,b\n1,"oops\n2,3\n', { source: 'f.csv' })).toThrow('f.csv:2: a quoted field is never closed');
+    expect(() => parseCsv('a,b\n1,"oops\n2,3\n', { source: 'f.csv' })).toThrow(
+      'f.csv:2: a quoted field is never closed',
+    );
   });
 
   it('rejects text after a closing quote', () => {
-    expect(() => parseCsv('a,b\n"1"x,2\n', { source: 'f.csv' })).toThrow('f.csv:2: unexpected text after a closing quote');
+    expect(() => parseCsv('a,b\n"1"x,2\n', { source: 'f.csv' })).toThrow(
+      'f.csv:2: unexpected text after a closing quote',
+    );
   });
 });

@@ -146,13 +146,29 @@ describe('loadDataset', () => {
     expect(err.message).toContain(path.join(dir, 'nope.csv'));
   });
 
-  it('refuses s3:// for now with a hint (E3007)', async () => {
+  it('refuses s3:// without a reader, with a hint (E3007)', async () => {
     const err = await rejectionOf(loadDataset('s3://bucket/data.csv', { task: 'classification', cwd: dir }));
     expect(err.code).toBe('MLOPS_DATA_E3007');
-    expect(err.hint).toMatch(/S3/);
-    expect((await rejectionOf(loadDataset('https://x/y.csv', { task: 'classification', cwd: dir }))).code).toBe(
-      'MLOPS_DATA_E3007',
-    );
+    expect(err.hint).toMatch(/s3/i);
+    expect(
+      (await rejectionOf(loadDataset('https://x/y.csv', { task: 'classification', cwd: dir }))).code,
+    ).toBe('MLOPS_DATA_E3007');
+  });
+
+  it('reads s3:// through an injected reader and hashes its bytes', async () => {
+    const bytes = new TextEncoder().encode('a,b\n1,x\n2,y\n3,x\n4,y\n');
+    const seen: string[] = [];
+    const ds = await loadDataset('s3://bucket/d.csv', {
+      task: 'classification',
+      cwd: dir,
+      readUri: async (uri) => {
+        seen.push(uri);
+        return bytes;
+      },
+    });
+    expect(seen).toEqual(['s3://bucket/d.csv']);
+    expect(ds.rows).toBe(4);
+    expect(ds.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
   });
 
   it('generates a deterministic synthetic dataset', async () => {

@@ -25,7 +25,10 @@ describe('loadPredictor', () => {
     expect(predictor.task).toBe('classification');
     expect(predictor.features).toEqual(iris.features);
     expect(predictor.classes).toEqual(iris.classes);
-    const { validation } = stratifiedSplit(iris.y, { validationSplit: params.validationSplit, seed: params.seed });
+    const { validation } = stratifiedSplit(iris.y, {
+      validationSplit: params.validationSplit,
+      seed: params.seed,
+    });
     const predictions = predictor.predict(validation.map((i) => iris.x[i] as number[]));
     const classes = iris.classes ?? [];
     const predicted = predictions.map((p) => classes.indexOf(p.label as string));
@@ -48,28 +51,65 @@ describe('loadPredictor', () => {
   it('gives the same answers one row at a time as in a batch, and leaks nothing', async () => {
     const { tf } = await loadTf();
     const before = tf.memory().numTensors;
-    const predictor = await loadPredictor(trained.artifacts);
-    const rows = iris.x.slice(0, 20);
-    const batch = predictor.predict(rows);
-    const single = rows.map((r) => predictor.predict([r])[0]);
-    expect(single.map((p) => p?.label)).toEqual(batch.map((p) => p.label));
-    expect(predictor.predict([])).toEqual([]);
-    predictor.dispose();
-    expect(tf.memory().numTensors).toBe(before);
+    for (const engine of ['auto', 'tfjs'] as const) {
+      const predictor = await loadPredictor(trained.artifacts, { engine });
+      const rows = iris.x.slice(0, 20);
+      const batch = predictor.predict(rows);
+      const single = rows.map((r) => predictor.predict([r])[0]);
+      expect(single.map((p) => p?.label)).toEqual(batch.map((p) => p.label));
+      expect(predictor.predict([])).toEqual([]);
+      predictor.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+    }
+  });
+
+  it('computes the same outputs on the plain-JS dense path as in tfjs', async () => {
+    const fast = await loadPredictor(trained.artifacts);
+    const slow = await loadPredictor(trained.artifacts, { engine: 'tfjs' });
+    expect(fast.engine).toBe('dense-js');
+    expect(slow.engine).toBe('tfjs');
+    const a = fast.predict(iris.x);
+    const b = slow.predict(iris.x);
+    expect(a.map((p) => p.label)).toEqual(b.map((p) => p.label));
+    a.forEach((p, r) => {
+      for (const c of iris.classes ?? []) {
+        expect(p.probabilities?.[c]).toBeCloseTo(b[r]?.probabilities?.[c] ?? NaN, 5);
+      }
+    });
+    fast.dispose();
+    slow.dispose();
+    expect(() => fast.predict([iris.x[0] as number[]])).toThrow(/disposed/);
+  });
+
+  it('keeps the dense path for a model trained with dropout', async () => {
+    const withDropout = await trainModel(iris, { ...params, epochs: 3, dropout: 0.3 });
+    const fast = await loadPredictor(withDropout.artifacts);
+    const slow = await loadPredictor(withDropout.artifacts, { engine: 'tfjs' });
+    expect(fast.engine).toBe('dense-js');
+    expect(fast.predict(iris.x).map((p) => p.label)).toEqual(slow.predict(iris.x).map((p) => p.label));
+    fast.dispose();
+    slow.dispose();
   });
 
   it('rejects rows of the wrong width or with non-numbers', async () => {
     const predictor = await loadPredictor(trained.artifacts);
-    expect(() => predictor.predict([[1, 2, 3]])).toThrow(expect.objectContaining({ code: 'MLOPS_DATA_E3005' }));
-    expect(() => predictor.predict([[1, 2, 3, NaN]])).toThrow(expect.objectContaining({ code: 'MLOPS_DATA_E3004' }));
+    expect(() => predictor.predict([[1, 2, 3]])).toThrow(
+      expect.objectContaining({ code: 'MLOPS_DATA_E3005' }),
+    );
+    expect(() => predictor.predict([[1, 2, 3, NaN]])).toThrow(
+      expect.objectContaining({ code: 'MLOPS_DATA_E3004' }),
+    );
     predictor.dispose();
   });
 
   it('round-trips a regression model with its target scaling', async () => {
     const ds = parseDataset(linearCsv(200), { task: 'regression', source: 'linear' });
-    const model = await trainModel(ds, { ...params, task: 'regression', epochs: 100 });
+    const model = await trainModel(ds, { ...params, task: 'regression', epochs: 40 });
     const predictor = await loadPredictor(model.artifacts);
-    const { validation } = randomSplit(ds.rows, { validationSplit: params.validationSplit, seed: params.seed });
+    const { validation } = randomSplit(ds.rows, {
+      validationSplit: params.validationSplit,
+      seed: params.seed,
+    });
     const predictions = predictor.predict(validation.map((i) => ds.x[i] as number[]));
     const again = regressionMetrics(
       validation.map((i) => ds.y[i] as number),
@@ -83,9 +123,18 @@ describe('loadPredictor', () => {
 
   describe('corrupt artifacts (E5002)', () => {
     const variants: [string, () => Record<string, Uint8Array>][] = [
-      ['a truncated weights.bin', () => ({ ...trained.artifacts, 'weights.bin': trained.artifacts['weights.bin']!.slice(0, 100) })],
-      ['a missing weights.bin', () => ({ ...trained.artifacts, 'weights.bin': undefined as unknown as Uint8Array })],
-      ['model.json that is not JSON', () => ({ ...trained.artifacts, 'model.json': encoder.encode('{"modelTopology":') })],
+      [
+        'a truncated weights.bin',
+        () => ({ ...trained.artifacts, 'weights.bin': trained.artifacts['weights.bin']!.slice(0, 100) }),
+      ],
+      [
+        'a missing weights.bin',
+        () => ({ ...trained.artifacts, 'weights.bin': undefined as unknown as Uint8Array }),
+      ],
+      [
+        'model.json that is not JSON',
+        () => ({ ...trained.artifacts, 'model.json': encoder.encode('{"modelTopology":') }),
+      ],
       ['model.json without a topology', () => ({ ...trained.artifacts, 'model.json': encoder.encode('{}') })],
       [
         'a topology tfjs cannot build',
@@ -97,12 +146,20 @@ describe('loadPredictor', () => {
           'weights.bin': new Uint8Array(0),
         }),
       ],
-      ['a missing preprocessing.json', () => ({ ...trained.artifacts, 'preprocessing.json': undefined as unknown as Uint8Array })],
-      ['preprocessing.json of another format', () => ({ ...trained.artifacts, 'preprocessing.json': encoder.encode('{"a":1}') })],
+      [
+        'a missing preprocessing.json',
+        () => ({ ...trained.artifacts, 'preprocessing.json': undefined as unknown as Uint8Array }),
+      ],
+      [
+        'preprocessing.json of another format',
+        () => ({ ...trained.artifacts, 'preprocessing.json': encoder.encode('{"a":1}') }),
+      ],
       [
         'preprocessing.json for another model',
         () => {
-          const prep = JSON.parse(new TextDecoder().decode(trained.artifacts['preprocessing.json'])) as Record<string, unknown>;
+          const prep = JSON.parse(
+            new TextDecoder().decode(trained.artifacts['preprocessing.json']),
+          ) as Record<string, unknown>;
           const other = { ...prep, features: ['a', 'b'], scaler: { mean: [0, 0], std: [1, 1] } };
           return { ...trained.artifacts, 'preprocessing.json': encoder.encode(JSON.stringify(other)) };
         },

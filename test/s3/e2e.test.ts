@@ -41,8 +41,12 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const mlops = (args: readonly string[], env: Record<string, string> = {}) =>
-  runMlops(args, { cwd: project, env: { CI: '1', ...env } });
+/**
+ * The AWS variables go both into process.env (above) and into the CLI's injected environment, so that
+ * the suite holds whichever of the two the CLI hands to the S3 store.
+ */
+const mlops = (args: readonly string[], env: Record<string, string | undefined> = {}) =>
+  runMlops(args, { cwd: project, env: { CI: '1', ...server.env, ...env } });
 
 interface Registered {
   event: string;
@@ -231,7 +235,7 @@ describe('clear errors from the CLI for a registry it cannot use', () => {
     const before = process.env.AWS_ENDPOINT_URL_S3;
     process.env.AWS_ENDPOINT_URL_S3 = 'http://127.0.0.1:9';
     try {
-      const res = await mlops(['models', 'list']);
+      const res = await mlops(['models', 'list'], { AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9' });
       expect(res.code).toBe(1);
       expect(res.stderr).toContain('Cannot reach S3 at http://127.0.0.1:9 to list');
       expect(res.stderr).toContain('AWS_ENDPOINT_URL_S3');
@@ -261,7 +265,10 @@ describe('clear errors from the CLI for a registry it cannot use', () => {
       AWS_EC2_METADATA_DISABLED: 'true',
     });
     try {
-      const res = await mlops(['models', 'list', '--json']);
+      const res = await mlops(['models', 'list', '--json'], {
+        AWS_ACCESS_KEY_ID: undefined,
+        AWS_SECRET_ACCESS_KEY: undefined,
+      });
       expect(res.code).toBe(1);
       expect(res.json<{ error: { code: string; hint: string } }>().error).toMatchObject({
         code: 'MLOPS_REGISTRY_E4013',

@@ -20,7 +20,11 @@ describe('the serving app without a socket (inject)', () => {
     expect(early.json<{ error: string }>().error).toContain('loading');
 
     await app.start();
-    expect((await app.inject({ url: '/ready' })).json()).toEqual({ status: 'ready', model: 'toy', model_version: 'v1.0' });
+    expect((await app.inject({ url: '/ready' })).json()).toEqual({
+      status: 'ready',
+      model: 'toy',
+      model_version: 'v1.0',
+    });
     const res = await app.inject({ url: '/predict', body: { instances: [[2, 1], { a: 0, b: 1 }] } });
     expect(res.status).toBe(200);
     expect(res.json()).toEqual({
@@ -51,7 +55,13 @@ describe('the serving app without a socket (inject)', () => {
     const source = fakeSource();
     const io = new MemoryIoHost();
     const metrics = quiet();
-    const app = createServingApp({ source, ref: 'production', io, metrics, limits: { pollIntervalSeconds: 3600 } });
+    const app = createServingApp({
+      source,
+      ref: 'production',
+      io,
+      metrics,
+      limits: { pollIntervalSeconds: 3600 },
+    });
     await app.start();
     const v1 = source.loaded.get('v1.0');
     // The request acquires v1.0 and waits for its batch (next turn); the swap happens meanwhile.
@@ -77,7 +87,13 @@ describe('the serving app without a socket (inject)', () => {
     const source = fakeSource();
     const io = new MemoryIoHost();
     const metrics = quiet();
-    const app = createServingApp({ source, ref: 'production', io, metrics, limits: { pollIntervalSeconds: 3600 } });
+    const app = createServingApp({
+      source,
+      ref: 'production',
+      io,
+      metrics,
+      limits: { pollIntervalSeconds: 3600 },
+    });
     await app.start();
     source.alias = 'v1.1';
     source.broken.add('v1.1');
@@ -90,7 +106,10 @@ describe('the serving app without a socket (inject)', () => {
     expect(m.get('ml_model_reloads_total{result="error"}')).toBe(2);
     const failures = io.events.filter((e) => e.event === 'reload-failed');
     expect(failures).toHaveLength(1);
-    expect(failures[0]).toMatchObject({ level: 'warn', message: expect.stringContaining('still serving v1.0') });
+    expect(failures[0]).toMatchObject({
+      level: 'warn',
+      message: expect.stringContaining('still serving v1.0'),
+    });
     // Fixed (a new version promoted): the next poll succeeds.
     source.alias = 'v1.2';
     expect(await app.poll()).toMatchObject({ result: 'reloaded', version: 'v1.2' });
@@ -99,13 +118,25 @@ describe('the serving app without a socket (inject)', () => {
 
   it('follows the alias on its own timer, and a pinned version never moves', async () => {
     const source = fakeSource();
-    const following = createServingApp({ source, ref: 'production', metrics: quiet(), limits: { pollIntervalSeconds: 0.1 } });
-    const pinned = createServingApp({ source, ref: 'v1.0', pinned: true, metrics: quiet(), limits: { pollIntervalSeconds: 0.1 } });
+    const following = createServingApp({
+      source,
+      ref: 'production',
+      metrics: quiet(),
+      limits: { pollIntervalSeconds: 0.1 },
+    });
+    const pinned = createServingApp({
+      source,
+      ref: 'v1.0',
+      pinned: true,
+      metrics: quiet(),
+      limits: { pollIntervalSeconds: 0.1 },
+    });
     await following.start();
     await pinned.start();
     source.alias = 'v1.3';
     const deadline = Date.now() + 5000;
-    while (following.status().version !== 'v1.3' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (following.status().version !== 'v1.3' && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     expect(following.status().version).toBe('v1.3');
     await new Promise((r) => setTimeout(r, 300));
     expect(pinned.status().version).toBe('v1.0');
@@ -116,7 +147,12 @@ describe('the serving app without a socket (inject)', () => {
   it('coalesces concurrent requests into few model calls and observes ml_batch_size', async () => {
     const source = fakeSource();
     const metrics = quiet();
-    const app = createServingApp({ source, ref: 'production', metrics, limits: { maxBatchSize: 64, maxBatchWaitMs: 5 } });
+    const app = createServingApp({
+      source,
+      ref: 'production',
+      metrics,
+      limits: { maxBatchSize: 64, maxBatchWaitMs: 5 },
+    });
     await app.start();
     const predictor = source.loaded.get('v1.0');
     const warmCalls = predictor?.calls.length ?? 0;
@@ -148,9 +184,17 @@ describe('the serving app without a socket (inject)', () => {
   });
 
   it('applies the body limit without a socket too', async () => {
-    const app = createServingApp({ source: fakeSource(), ref: 'production', metrics: quiet(), limits: { maxBodyBytes: 1024 } });
+    const app = createServingApp({
+      source: fakeSource(),
+      ref: 'production',
+      metrics: quiet(),
+      limits: { maxBodyBytes: 1024 },
+    });
     await app.start();
-    const res = await app.inject({ url: '/predict', body: { instances: Array.from({ length: 200 }, () => [1, 2]) } });
+    const res = await app.inject({
+      url: '/predict',
+      body: { instances: Array.from({ length: 200 }, () => [1, 2]) },
+    });
     expect(res.status).toBe(413);
     expect(res.json<{ error: string }>().error).toContain('1024 bytes');
     await app.stop();

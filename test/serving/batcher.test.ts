@@ -21,7 +21,11 @@ describe('MicroBatcher', () => {
     await Promise.all(Array.from({ length: 7 }, (_, i) => batcher.submit([[i]])));
     expect(calls).toEqual([3, 3, 1]);
     calls.length = 0;
-    await Promise.all([batcher.submit([[1]]), batcher.submit(Array.from({ length: 10 }, () => [2])), batcher.submit([[3]])]);
+    await Promise.all([
+      batcher.submit([[1]]),
+      batcher.submit(Array.from({ length: 10 }, () => [2])),
+      batcher.submit([[3]]),
+    ]);
     expect(calls).toEqual([1, 10, 1]);
   });
 
@@ -63,14 +67,22 @@ describe('MicroBatcher', () => {
         }),
       { maxBatchSize: 64, maxBatchWaitMs: 1 },
     );
-    const results = await Promise.allSettled([batcher.submit([[1]]), batcher.submit([[Number.NaN]]), batcher.submit([[3]])]);
+    const results = await Promise.allSettled([
+      batcher.submit([[1]]),
+      batcher.submit([[Number.NaN]]),
+      batcher.submit([[3]]),
+    ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((results[2] as PromiseFulfilledResult<number[]>).value).toEqual([3]);
   });
 
   it('reports every call size to onBatch', async () => {
     const sizes: number[] = [];
-    const batcher = new MicroBatcher(echo([]), { maxBatchSize: 4, maxBatchWaitMs: 1, onBatch: (n) => sizes.push(n) });
+    const batcher = new MicroBatcher(echo([]), {
+      maxBatchSize: 4,
+      maxBatchWaitMs: 1,
+      onBatch: (n) => sizes.push(n),
+    });
     await Promise.all(Array.from({ length: 6 }, () => batcher.submit([[1]])));
     expect(sizes).toEqual([4, 2]);
   });

@@ -25,7 +25,9 @@ export async function irisProject(root: string, name = 'iris', versions = 1): Pr
   const dir = path.join(root, name);
   ok(await runMlops(['init', dir, '--yes', '--name', name, '--dataset', 'iris'], { cwd: root }));
   for (let i = 0; i < versions; i += 1) {
-    ok(await runMlops(['train', '--local', '--param', 'epochs=40', '--param', `seed=${i + 1}`], { cwd: dir }));
+    ok(
+      await runMlops(['train', '--local', '--param', 'epochs=40', '--param', `seed=${i + 1}`], { cwd: dir }),
+    );
   }
   ok(await runMlops(['promote', 'v1.0'], { cwd: dir }));
   return dir;
@@ -55,8 +57,9 @@ export interface HttpAnswer {
   readonly status: number;
   readonly headers: Headers;
   readonly text: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test convenience: bodies are asserted field by field
-  readonly body: any;
+  /** The parsed JSON body (undefined when it is not JSON). */
+  readonly body: unknown;
+  json<T>(): T;
 }
 
 /** fetch with the body sent as JSON (Content-Type set) unless it is a string or bytes given as is. */
@@ -67,8 +70,16 @@ export async function http(
   const raw = typeof init.body === 'string' || init.body instanceof Uint8Array;
   const res = await fetch(url, {
     method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
-    headers: { ...(init.body !== undefined && !raw ? { 'content-type': 'application/json' } : {}), ...init.headers },
-    body: init.body === undefined ? undefined : raw ? (init.body as string | Uint8Array) : JSON.stringify(init.body),
+    headers: {
+      ...(init.body !== undefined && !raw ? { 'content-type': 'application/json' } : {}),
+      ...init.headers,
+    },
+    body:
+      init.body === undefined
+        ? undefined
+        : raw
+          ? (init.body as string | Uint8Array)
+          : JSON.stringify(init.body),
   });
   const text = await res.text();
   let body: unknown;
@@ -77,7 +88,7 @@ export async function http(
   } catch {
     body = undefined;
   }
-  return { status: res.status, headers: res.headers, text, body };
+  return { status: res.status, headers: res.headers, text, body, json: <T>() => body as T };
 }
 
 /** Parses Prometheus text into `name{labels}` → value. */
@@ -100,6 +111,7 @@ export function fakePredictor(version: string): Predictor & { disposed: boolean;
     label: 'y',
     classes: ['no', 'yes'],
     backend: `fake-${version}`,
+    engine: 'dense-js' as const,
     predict(rows: readonly (readonly number[])[]): Prediction[] {
       if (state.disposed) throw new Error(`predictor ${version} used after dispose`);
       state.calls.push(rows.length);
@@ -114,14 +126,21 @@ export function fakePredictor(version: string): Predictor & { disposed: boolean;
   });
 }
 
+export interface FakeSource extends ModelSource {
+  /** The version the alias points at. */
+  alias: string;
+  /** Versions whose load fails (as a sha256 mismatch would). */
+  readonly broken: Set<string>;
+  readonly loaded: Map<string, ReturnType<typeof fakePredictor>>;
+}
+
 /** A model source over fake predictors: `alias` is mutable, versions in `broken` fail to load. */
-export function fakeSource(model = 'toy') {
-  const loaded = new Map<string, ReturnType<typeof fakePredictor>>();
-  const source = {
+export function fakeSource(model = 'toy'): FakeSource {
+  const source: FakeSource = {
     model,
     alias: 'v1.0',
     broken: new Set<string>(),
-    loaded,
+    loaded: new Map(),
     async resolve(ref: string) {
       if (/^v\d+\.\d+$/.test(ref)) return ref;
       return source.alias;
@@ -129,9 +148,9 @@ export function fakeSource(model = 'toy') {
     async load(version: string) {
       if (source.broken.has(version)) throw new Error(`artifact of ${version} does not match its sha256`);
       const predictor = fakePredictor(version);
-      loaded.set(version, predictor);
+      source.loaded.set(version, predictor);
       return { version, predictor };
     },
-  } satisfies ModelSource & Record<string, unknown>;
+  };
   return source;
 }

@@ -51,6 +51,19 @@ const server = new S3rver({
   directory: options.directory,
   configureBuckets: options.buckets.map((name) => ({ name })),
 });
+// s3rver answers a PUT when its data has passed through its hashing stream, not when the file is
+// written: a GET right after may read a short object (about 1 in 300 here). S3 is read-after-write
+// consistent, so wait until the file holds every byte before answering.
+const { stat } = require('node:fs/promises');
+const putObject = server.store.putObject.bind(server.store);
+server.store.putObject = async (object) => {
+  const result = await putObject(object);
+  const file = server.store.getResourcePath(object.bucket, object.key, 'object');
+  for (let waited = 0; waited < 5000 && (await stat(file)).size < result.size; waited += 2) {
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  return result;
+};
 const shims = [];
 if (options.denyBuckets.length) {
   shims.push(async (ctx, next) => {

@@ -25,7 +25,24 @@ export default defineCommand({
       doctor.nodeCheck(),
       configCheck,
       doctor.backendCheck(config instanceof Error ? 'auto' : config.config.train.backend),
-      doctor.terraformCheck(),
+      {
+        name: 'terraform',
+        async run() {
+          const { TerraformRunner } = await import('../../../providers/aws/infra/terraform-runner.js');
+          try {
+            const { version } = await new TerraformRunner({ env }).check({ io: ctx.io });
+            return { status: 'ok', detail: `terraform ${version}` };
+          } catch (error) {
+            // Only `mlops infra` needs it: a miss is a warning, not a failure of the local workflow.
+            const hint = (error as { hint?: string }).hint;
+            return {
+              status: 'warn',
+              detail: `${(error as Error).message} (needed by mlops infra)`,
+              ...(hint ? { fix: hint } : {}),
+            };
+          }
+        },
+      },
       doctor.kubeCheck(env, config instanceof Error ? undefined : config.config.cluster.context),
       doctor.builderCheck(),
       doctor.awsCheck(env),

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { MlopsError, usageError } from '../../core/errors.js';
 import { defineCommand } from '../command.js';
 import type { CommandContext } from '../context.js';
@@ -56,7 +57,10 @@ export default defineCommand<PredictFlags>({
       import('../../serving/client.js'),
       import('../../serving/client-rows.js'),
     ]);
-    const rows = flags.file !== undefined ? await rowsFromFile(flags.file) : rowsFromJson(flags.data ?? '');
+    const rows =
+      flags.file !== undefined
+        ? await rowsFromFile(path.resolve(ctx.process.cwd, flags.file), flags.file)
+        : rowsFromJson(flags.data ?? '');
     const client = new PredictClient({
       url,
       protocol: flags.protocol as 'simple' | 'tfserving' | 'v2',

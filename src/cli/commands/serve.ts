@@ -20,7 +20,8 @@ const number = (flag: string, value: string | undefined, max: number): number | 
 
 export default defineCommand<ServeFlags>({
   name: 'serve',
-  summary: 'run the bundled serving app locally against the registry (foreground; SIGTERM drains and stops)',
+  summary:
+    'run the bundled serving app locally against the registry (foreground; SIGTERM or Ctrl-C drain and stop)',
   streaming: true,
   options: [
     {
@@ -64,16 +65,21 @@ export default defineCommand<ServeFlags>({
       io: ctx.io,
       drainDelayMs: drainDelay * 1000,
     });
-    // The first signal drains and stops gracefully (exit 0); the handlers are `once`, so a second
-    // Ctrl-C falls through to node's default and ends the process at once.
-    const onSignal = (signal: NodeJS.Signals) => void handle.stop(signal);
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
+    // SIGTERM (Kubernetes, docker stop) drains and stops with exit 0. Ctrl-C drains too; bin/mlops turns
+    // it into the abort signal and exit 130 (interrupted), and a second Ctrl-C ends the process at once.
+    // Without that signal (the CLI run as a library), SIGINT is handled here, once.
+    const interrupt = ctx.process.signal;
+    const onSigterm = () => void handle.stop('SIGTERM');
+    const onInterrupt = () => void handle.stop('SIGINT');
+    process.once('SIGTERM', onSigterm);
+    if (interrupt) interrupt.addEventListener('abort', onInterrupt, { once: true });
+    else process.once('SIGINT', onInterrupt);
     try {
       await handle.stopped;
     } finally {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSigterm);
+      process.off('SIGINT', onInterrupt);
+      interrupt?.removeEventListener('abort', onInterrupt);
     }
   },
 });

@@ -112,6 +112,7 @@ export function openInferenceRoutes(rt: ServingRuntime): RouteDef[] {
           task: predictor.task,
           label: predictor.label,
           backend: predictor.backend,
+          engine: predictor.engine,
         },
       });
     },

@@ -1,6 +1,7 @@
 import { badRequest } from '../http-error.js';
 import { checkFields, parseJsonObject } from '../body.js';
 import { columnsToRows, toRows } from '../inputs.js';
+import { predictionsReply } from '../encode.js';
 import { json, type RouteDef, type RouteSpec, type ServingRuntime } from '../protocol.js';
 import type { ServedModel } from '../served-model.js';
 
@@ -40,8 +41,7 @@ export function tfServingRoutes(rt: ServingRuntime): RouteDef[] {
         rt.checkModel(params.name ?? '', params.version, model);
         if (hasInstances) {
           const rows = toRows(request.instances, model.features, 'instances');
-          const predictions = await rt.predict(model, rows);
-          return json(200, { predictions, model_version: model.version });
+          return predictionsReply(await rt.predict(model, rows), model.version);
         }
         const rows = columnsToRows(request.inputs, model.features, 'inputs');
         const predictions = await rt.predict(model, rows);

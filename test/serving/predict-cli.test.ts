@@ -1,0 +1,210 @@
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { binPath, repoRoot, runMlops } from '../support/run-mlops.js';
+import { tempDir } from '../support/temp-dir.js';
+import { http, IRIS_FEATURES, irisProject, parseMetrics, SETOSA, startServer, VIRGINICA } from './fixture.js';
+
+interface PredictJson {
+  model_version: string;
+  predictions: { label: string; probabilities: Record<string, number> }[];
+}
+
+const root = tempDir();
+let dir: string;
+let server: Awaited<ReturnType<typeof startServer>>;
+let url: string;
+
+beforeAll(async () => {
+  dir = await irisProject(root);
+  server = await startServer(dir);
+  url = server.url;
+}, 120_000);
+afterAll(() => server?.stop());
+
+const predict = (args: string[], env?: Record<string, string>) =>
+  runMlops(['predict', ...args], { cwd: dir, env });
+
+describe('mlops predict', () => {
+  it('--data one row → --json {model_version, predictions: [{label, probabilities}]}', async () => {
+    const res = await predict(['--url', url, '--data', JSON.stringify(SETOSA), '--json']);
+    expect(res.code).toBe(0);
+    const body = res.json<PredictJson>();
+    expect(Object.keys(body)).toEqual(['model_version', 'predictions']);
+    expect(body.model_version).toBe('v1.0');
+    expect(body.predictions).toHaveLength(1);
+    expect(Object.keys(body.predictions[0] ?? {})).toEqual(['label', 'probabilities']);
+    expect(body.predictions[0]?.label).toBe('setosa');
+    expect(Object.keys(body.predictions[0]?.probabilities ?? {})).toEqual([
+      'setosa',
+      'versicolor',
+      'virginica',
+    ]);
+  });
+
+  it('--data: a list of rows, rows keyed by feature name, or a request body', async () => {
+    const named = Object.fromEntries(IRIS_FEATURES.map((f, i) => [f, VIRGINICA[i]]));
+    for (const data of [[SETOSA, VIRGINICA], [SETOSA, named], { instances: [SETOSA, named] }]) {
+      const res = await predict(['--url', url, '--data', JSON.stringify(data), '--json']);
+      expect(res.code).toBe(0);
+      expect(res.json<PredictJson>().predictions.map((p) => p.label)).toEqual(['setosa', 'virginica']);
+    }
+  });
+
+  it('without --json: a table with the label and each class probability', async () => {
+    const res = await predict(['--url', url, '--data', JSON.stringify([SETOSA, VIRGINICA])]);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/^#\s+LABEL\s+P\(setosa\)\s+P\(versicolor\)\s+P\(virginica\)$/m);
+    expect(res.stdout).toMatch(/^1\s+setosa\s+\d\.\d{3}/m);
+    expect(res.stdout).toMatch(/^2\s+virginica\s/m);
+    expect(res.stdout).toContain('model version v1.0');
+  });
+
+  it('--file CSV with a header: extra columns (the label) are dropped, rows sent in batches', async () => {
+    const before =
+      parseMetrics((await http(`${url}/metrics`)).text).get(
+        'ml_requests_total{endpoint="/predict",status="200"}',
+      ) ?? 0;
+    const res = await predict(['--url', url, '--file', 'data/iris.csv', '--batch-size', '40', '--json']);
+    expect(res.code, res.stdout).toBe(0);
+    const body = res.json<PredictJson>();
+    expect(body.predictions).toHaveLength(150);
+    const truth = readFileSync(path.join(dir, 'data', 'iris.csv'), 'utf8')
+      .trim()
+      .split(/\r?\n/)
+      .slice(1)
+      .map((l) => l.split(',').at(-1));
+    const accuracy = body.predictions.filter((p, i) => p.label === truth[i]).length / 150;
+    expect(accuracy).toBeGreaterThan(0.8);
+    const after =
+      parseMetrics((await http(`${url}/metrics`)).text).get(
+        'ml_requests_total{endpoint="/predict",status="200"}',
+      ) ?? 0;
+    expect(after - before).toBe(4); // 150 rows / 40 per request
+  });
+
+  it('--file JSONL (arrays or objects per line), over every protocol, with the same answers', async () => {
+    const file = path.join(root, 'rows.jsonl');
+    const named = Object.fromEntries(IRIS_FEATURES.map((f, i) => [f, VIRGINICA[i]]));
+    writeFileSync(file, `${JSON.stringify(named)}\n\n${JSON.stringify(named)}\n`);
+    const arrays = path.join(root, 'arrays.jsonl');
+    writeFileSync(arrays, `${JSON.stringify(SETOSA)}\n${JSON.stringify(VIRGINICA)}\n`);
+    for (const protocol of ['simple', 'tfserving', 'v2']) {
+      const objects = await predict(['--url', url, '--file', file, '--protocol', protocol, '--json']);
+      expect(objects.code, objects.stdout).toBe(0);
+      expect(objects.json<PredictJson>().predictions.map((p) => p.label)).toEqual(['virginica', 'virginica']);
+      const rows = await predict(['--url', url, '--file', arrays, '--protocol', protocol, '--json']);
+      expect(rows.code, rows.stdout).toBe(0);
+      const body = rows.json<PredictJson>();
+      expect(body.model_version).toBe('v1.0');
+      expect(body.predictions.map((p) => p.label)).toEqual(['setosa', 'virginica']);
+      expect(Object.keys(body.predictions[0]?.probabilities ?? {})).toEqual([
+        'setosa',
+        'versicolor',
+        'virginica',
+      ]);
+    }
+  });
+
+  it('the default URL is the project’s serve.port (MLOPS_SERVE_PORT applies)', async () => {
+    const res = await predict(['--data', JSON.stringify(SETOSA), '--json'], {
+      MLOPS_SERVE_PORT: String(server.port),
+    });
+    expect(res.code).toBe(0);
+    expect(res.json<PredictJson>().model_version).toBe('v1.0');
+  });
+
+  it('rows the server rejects: exit 2 with its message', async () => {
+    const res = await predict(['--url', url, '--data', '[1, 2, 3]', '--json']);
+    expect(res.code).toBe(2);
+    expect(res.json<{ error: { code: string; message: string; hint: string } }>().error).toMatchObject({
+      code: 'MLOPS_SERVE_E8002',
+      message: expect.stringContaining('instances[0] has 3 values; the model takes 4'),
+      hint: expect.stringContaining('one value per feature'),
+    });
+    const model = await predict([
+      '--url',
+      url,
+      '--protocol',
+      'v2',
+      '--model',
+      'wine',
+      '--data',
+      JSON.stringify(SETOSA),
+      '--json',
+    ]);
+    expect(model.code).toBe(2);
+    expect(model.json<{ error: { message: string } }>().error.message).toContain('this server serves "iris"');
+  });
+
+  it('no server there: exit 1, a clear error and a hint to run mlops serve', async () => {
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise((r) => probe.close(r));
+    const res = await predict([
+      '--url',
+      `http://127.0.0.1:${port}`,
+      '--data',
+      JSON.stringify(SETOSA),
+      '--json',
+    ]);
+    expect(res.code).toBe(1);
+    expect(res.json<{ error: { code: string; message: string; hint: string } }>().error).toEqual({
+      code: 'MLOPS_SERVE_E8001',
+      message: `No server is listening at http://127.0.0.1:${port}.`,
+      hint: expect.stringContaining('mlops serve'),
+    });
+  });
+
+  it('usage errors: nothing to send, both inputs, bad JSON, unknown protocol, bad URL', async () => {
+    const cases: [string[], string][] = [
+      [['--url', url], 'MLOPS_USAGE_E1002'],
+      [['--url', url, '--data', '[1]', '--file', 'x.csv'], 'MLOPS_USAGE_E1002'],
+      [['--url', url, '--data', '[1, 2'], 'MLOPS_SERVE_E8005'],
+      [['--url', url, '--data', '[1]', '--protocol', 'grpc'], 'MLOPS_USAGE_E1002'],
+      [['--url', 'localhost:8080', '--data', '[1]'], 'MLOPS_USAGE_E1002'],
+      [['--url', url, '--file', 'missing.csv'], 'MLOPS_SERVE_E8005'],
+    ];
+    for (const [args, code] of cases) {
+      const res = await predict([...args, '--json']);
+      expect(res.code, args.join(' ')).toBe(2);
+      expect(res.json<{ error: { code: string } }>().error.code, args.join(' ')).toBe(code);
+    }
+  });
+
+  it('the built `mlops predict` loads neither tfjs nor prom-client nor the server', async () => {
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        [
+          '--import',
+          path.join(repoRoot, 'test/support/trace-imports.mjs'),
+          binPath,
+          'predict',
+          '--url',
+          url,
+          '--data',
+          JSON.stringify(SETOSA),
+        ],
+        { cwd: dir },
+        (error, stdout) => (error ? reject(error) : resolve(stdout)),
+      ),
+    );
+    expect(out).toMatch(/^1\s+setosa/m);
+    const imported = out.split('\n').filter((l) => l.startsWith('IMPORT '));
+    for (const heavy of [
+      '/node_modules/@tensorflow/',
+      '/node_modules/prom-client/',
+      '/dist/src/serving/app.js',
+      '/dist/src/ml/index.js',
+    ]) {
+      expect(
+        imported.filter((l) => l.includes(heavy)),
+        heavy,
+      ).toEqual([]);
+    }
+  });
+});

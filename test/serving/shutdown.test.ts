@@ -1,0 +1,126 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
+import { createServer } from 'node:net';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { binPath, runBin, runMlops } from '../support/run-mlops.js';
+import { tempDir } from '../support/temp-dir.js';
+import { http, irisProject, ok, SETOSA } from './fixture.js';
+
+// These run the built executable (bin/mlops → dist/): `npm test` builds first (pretest).
+let dir: string;
+beforeAll(async () => {
+  dir = await irisProject(tempDir(), 'iris', 2);
+}, 120_000);
+
+interface Child {
+  readonly child: ChildProcessWithoutNullStreams;
+  readonly events: Record<string, unknown>[];
+  readonly exit: Promise<number | null>;
+  readonly serving: Promise<{ url: string; version: string; alias: string | null }>;
+}
+
+function serve(args: string[]): Child {
+  const child = spawn(process.execPath, [binPath, 'serve', '--port', '0', '--json', ...args], { cwd: dir });
+  const events: Record<string, unknown>[] = [];
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const serving = new Promise<{ url: string; version: string; alias: string | null }>((resolve, reject) => {
+    let buffer = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      buffer += chunk;
+      const lines = buffer.split('\n');
+      buffer = lines.pop() ?? '';
+      for (const line of lines) {
+        const event = JSON.parse(line) as Record<string, unknown>;
+        events.push(event);
+        if (event.event === 'serving') resolve(event as never);
+      }
+    });
+    void exit.then((code) => reject(new Error(`serve exited ${code} before serving:\n${stderr}`)));
+  });
+  return { child, events, exit, serving };
+}
+
+describe('mlops serve as a process', () => {
+  it('SIGTERM: readiness 503, in-flight requests drain, exit 0', async () => {
+    const server = serve(['--drain-delay', '1']);
+    const { url } = await server.serving;
+    expect((await http(`${url}/ready`)).status).toBe(200);
+
+    // A request in flight: headers and half of the body sent, the rest after the signal.
+    const body = JSON.stringify({ instances: [SETOSA] });
+    const answer = new Promise<{ status: number; text: string; connection?: string }>((resolve, reject) => {
+      const req = httpRequest(
+        `${url}/predict`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8').on('data', (c: string) => (text += c));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, text, connection: res.headers.connection }),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.write(body.slice(0, 10));
+      setTimeout(() => {
+        server.child.kill('SIGTERM');
+        setTimeout(() => req.end(body.slice(10)), 400);
+      }, 200);
+    });
+
+    // During the drain delay the server still accepts, and says it is not ready.
+    await new Promise((r) => setTimeout(r, 350));
+    const ready = await http(`${url}/ready`);
+    expect(ready.status).toBe(503);
+    expect(ready.body).toMatchObject({ status: 'draining' });
+    expect((await http(`${url}/health`)).status).toBe(200);
+
+    const inFlight = await answer;
+    expect(inFlight.status).toBe(200);
+    expect(JSON.parse(inFlight.text)).toMatchObject({
+      predictions: [{ label: 'setosa' }],
+      model_version: 'v1.0',
+    });
+    expect(inFlight.connection).toBe('close');
+
+    expect(await server.exit).toBe(0);
+    expect(server.events.at(-1)).toMatchObject({ event: 'stopped', reason: 'SIGTERM', drained: 1 });
+    await expect(fetch(`${url}/health`)).rejects.toThrow();
+  }, 60_000);
+
+  it('--model-version pins a version (no reload); Ctrl-C drains too, and exits 130 (interrupted)', async () => {
+    ok(await runMlops(['promote', 'v1.1'], { cwd: dir }));
+    const server = serve(['--model-version', 'v1.0']);
+    const serving = await server.serving;
+    expect(serving).toMatchObject({ version: 'v1.0', alias: null });
+    const res = await http(`${serving.url}/predict`, { body: { instances: [SETOSA] } });
+    expect(res.body).toMatchObject({ model_version: 'v1.0' });
+    server.child.kill('SIGINT');
+    expect(await server.exit).toBe(130);
+    expect(server.events.map((e) => e.event)).toEqual(['serving', 'stopped']);
+    expect(server.events.at(-1)).toMatchObject({ reason: 'SIGINT' });
+  }, 60_000);
+
+  it('a model that cannot be loaded, or a port in use, fails at start with a hint', async () => {
+    const noAlias = await runBin(['serve', '--port', '0', '--alias', 'staging', '--json'], { cwd: dir });
+    expect(noAlias.code).toBe(1);
+    expect(noAlias.lines<{ event: string; error: { code: string; hint: string } }>().at(-1)).toMatchObject({
+      event: 'failed',
+      error: { code: 'MLOPS_REGISTRY_E4003', hint: expect.stringContaining('mlops promote') },
+    });
+
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as { port: number }).port;
+    const busy = await runBin(['serve', '--port', String(port)], { cwd: dir });
+    blocker.close();
+    expect(busy.code).toBe(1);
+    expect(busy.stderr).toContain(`Cannot listen on 127.0.0.1:${port}: EADDRINUSE`);
+    expect(busy.stderr).toContain('--port');
+  }, 60_000);
+});
