@@ -13,7 +13,7 @@ const modelName = z
   )
   .describe('Model name: the registry folder, image and Kubernetes names derive from it.');
 
-const registryUri = z
+export const registryUri = z
   .string()
   .regex(
     /^(file:\/\/.+|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?)$/,
@@ -21,7 +21,7 @@ const registryUri = z
   )
   .describe('Model registry: file://PATH (relative to the config file) or s3://BUCKET/PREFIX.');
 
-const awsRegion = z
+export const awsRegion = z
   .string()
   .regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, 'an AWS region such as us-east-1')
   .describe('AWS region.');

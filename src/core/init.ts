@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { usageError } from './errors.js';
-import { info, type IoHost } from './io-host.js';
+import { awsRegion, registryUri } from '../config/schema.js';
+import { info, type InputRequest, type IoHost } from './io-host.js';
 import { packageRoot, packageVersion } from './package-root.js';
 import { existingFiles, render, writeFiles, type PlannedFile } from './scaffold.js';
 
@@ -45,25 +46,39 @@ const validateName = (value: string): true | string =>
   NAME.test(value) ||
   'lowercase letters, digits and "-", starting and ending with a letter or digit (max 63)';
 
+/** A zod field as a prompt validator: true, or what is allowed. */
+const validatorOf =
+  (schema: { safeParse(value: unknown): { success: boolean; error?: { issues: { message: string }[] } } }) =>
+  (value: string): true | string => {
+    const result = schema.safeParse(value);
+    return result.success || (result.error?.issues[0]?.message ?? 'invalid value');
+  };
+
+/** The flag's value, else the person's answer, else (headless) the default; validated either way. */
+async function ask(
+  io: IoHost,
+  given: string | undefined,
+  question: Omit<InputRequest, 'kind' | 'headlessAnswer' | 'validate'> & {
+    readonly default: string;
+    readonly validate: (value: string) => true | string;
+  },
+): Promise<string> {
+  const value = given ?? (await io.request({ kind: 'input', ...question, headlessAnswer: question.default }));
+  const valid = question.validate(value);
+  if (valid !== true) {
+    throw usageError(`${question.flag} "${value}" is not valid.`, 'MLOPS_USAGE_E1002', `Use ${valid}.`);
+  }
+  return value;
+}
+
 async function answers(options: InitOptions) {
   const { io } = options;
-  const name =
-    options.name ??
-    (await io.request({
-      kind: 'input',
-      message: 'Model name',
-      flag: '--name',
-      default: suggestName(options.dir),
-      headlessAnswer: suggestName(options.dir),
-      validate: validateName,
-    }));
-  if (validateName(name) !== true) {
-    throw usageError(
-      `--name "${name}" is not a valid model name.`,
-      'MLOPS_USAGE_E1002',
-      `Use ${String(validateName(name))}.`,
-    );
-  }
+  const name = await ask(io, options.name, {
+    message: 'Model name',
+    flag: '--name',
+    default: suggestName(options.dir),
+    validate: validateName,
+  });
   const dataset =
     options.dataset ??
     (await io.request({
@@ -79,24 +94,18 @@ async function answers(options: InitOptions) {
       default: 'iris',
       headlessAnswer: 'iris',
     }));
-  const registry =
-    options.registry ??
-    (await io.request({
-      kind: 'input',
-      message: 'Model registry (file://PATH or s3://BUCKET/PREFIX)',
-      flag: '--registry',
-      default: 'file://.mlops/registry',
-      headlessAnswer: 'file://.mlops/registry',
-    }));
-  const region =
-    options.region ??
-    (await io.request({
-      kind: 'input',
-      message: 'AWS region',
-      flag: '--region',
-      default: 'us-east-1',
-      headlessAnswer: 'us-east-1',
-    }));
+  const registry = await ask(io, options.registry, {
+    message: 'Model registry (file://PATH or s3://BUCKET/PREFIX)',
+    flag: '--registry',
+    default: 'file://.mlops/registry',
+    validate: validatorOf(registryUri),
+  });
+  const region = await ask(io, options.region, {
+    message: 'AWS region',
+    flag: '--region',
+    default: 'us-east-1',
+    validate: validatorOf(awsRegion),
+  });
   return { name, dataset, registry, region };
 }
 

@@ -129,6 +129,14 @@ describe('init', () => {
       'iris, wine, breast_cancer, synthetic',
     );
     expect(existsSync(path.join(root, 'p4', 'mlops.config.json'))).toBe(false);
+    const registry = await runMlops(['init', path.join(root, 'p5'), '--registry', 'ftp://x', '--json'], {
+      cwd: root,
+    });
+    expect(registry.code).toBe(2);
+    expect(registry.json<{ error: { message: string; hint: string } }>().error).toMatchObject({
+      message: expect.stringContaining('--registry "ftp://x"'),
+      hint: expect.stringContaining('s3://BUCKET'),
+    });
   });
 });
 
