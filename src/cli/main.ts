@@ -217,8 +217,12 @@ function createContext(
         import('./store.js'),
         import('../core/registry.js'),
       ]);
-      const store = await openStore(resolveRegistryUri(uri ?? config.config.registry, config.dir));
-      return new ModelRegistry(store, config.config.name);
+      const store = await openStore(resolveRegistryUri(uri ?? config.config.registry, config.dir), {
+        region: config.config.region,
+        endpoint: uri ? undefined : config.config.registryEndpoint,
+        env: cli.env,
+      });
+      return new ModelRegistry(store, config.config.name, { io });
     },
     actor: () => actorName(cli.env),
   };

@@ -21,6 +21,19 @@ export const registryUri = z
   )
   .describe('Model registry: file://PATH (relative to the config file) or s3://BUCKET/PREFIX.');
 
+/** `"s3://…"`, or `{ "uri": "s3://…", "endpoint": "http://minio:9000" }` for S3-compatible stores. */
+const registryField = z.union([
+  registryUri,
+  z.strictObject({
+    uri: registryUri,
+    endpoint: z
+      .string()
+      .regex(/^https?:\/\/[^\s/]+/, 'an http(s) URL such as http://127.0.0.1:9000')
+      .optional()
+      .describe('S3-compatible endpoint (MinIO, Ceph, R2); path-style addressing is used with it.'),
+  }),
+]);
+
 export const awsRegion = z
   .string()
   .regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, 'an AWS region such as us-east-1')
@@ -157,7 +170,7 @@ export const retentionSchema = z
 
 const sections = {
   name: modelName,
-  registry: registryUri.default('file://.mlops/registry'),
+  registry: registryField.default('file://.mlops/registry'),
   region: awsRegion.default('us-east-1'),
   data: dataSchema.default({ source: 'synthetic' }),
   train: trainSchema.default(trainSchema.parse({})),
@@ -171,7 +184,7 @@ const sections = {
 /** An --env section overrides any top-level field except `name` and `environments`. */
 export const environmentSchema = z
   .strictObject({
-    registry: registryUri.optional(),
+    registry: registryField.optional(),
     region: awsRegion.optional(),
     data: dataSchema.partial().optional(),
     train: trainSchema.partial().optional(),
@@ -189,7 +202,13 @@ export const configSchema = z
     ...sections,
     environments: z.record(z.string(), environmentSchema).default({}),
   })
-  .describe('mlops project configuration (mlops.config.json).');
+  .describe('mlops project configuration (mlops.config.json).')
+  // Both registry forms become `registry` (the URI) and `registryEndpoint`, so code reads one shape.
+  .transform(({ registry, ...rest }) => ({
+    ...rest,
+    registry: typeof registry === 'string' ? registry : registry.uri,
+    registryEndpoint: typeof registry === 'string' ? undefined : registry.endpoint,
+  }));
 
 export type MlopsConfigInput = z.input<typeof configSchema>;
 export type MlopsConfig = Omit<z.output<typeof configSchema>, '$schema' | 'environments'>;

@@ -220,7 +220,7 @@ export class ModelRegistry {
       const { claimed } = await this.scanVersions();
       const version = formatVersion(nextVersion(claimed.map(requireVersion), input.major));
       const claim: ClaimRecord = { by: input.createdBy, at: now().toISOString(), id: randomUUID() };
-      if (!(await this.store.put(this.key('versions', version, CLAIM), encode(claim), { ifAbsent: true }))) {
+      if (!(await this.createOnce(this.key('versions', version, CLAIM), encode(claim)))) {
         continue;
       }
 
@@ -256,9 +256,7 @@ export class ModelRegistry {
         backend: input.backend ?? null,
         artifacts,
       };
-      if (
-        await this.store.put(this.key('versions', version, MANIFEST), encode(manifest), { ifAbsent: true })
-      ) {
+      if (await this.createOnce(this.key('versions', version, MANIFEST), encode(manifest))) {
         return manifest;
       }
       // Only a writer ignoring the claim could get here; never overwrite, try the next number.
@@ -283,6 +281,17 @@ export class ModelRegistry {
       },
       done: () => progress.done(),
     };
+  }
+
+  /**
+   * Exclusive create that also succeeds when the key already holds exactly these bytes: a client retry
+   * of a PUT whose first attempt landed (the reply was lost) gets 412 on its own object. Claims carry a
+   * random id and manifests sit under a claim, so equal bytes mean it was this writer.
+   */
+  private async createOnce(key: string, body: Uint8Array): Promise<boolean> {
+    if (await this.store.put(key, body, { ifAbsent: true })) return true;
+    const existing = await this.store.get(key);
+    return existing !== undefined && Buffer.from(existing).equals(Buffer.from(body));
   }
 
   /** The store's streaming read when it has one, else the whole object as one chunk. */
@@ -413,7 +422,7 @@ export class ModelRegistry {
     if (existing) return this.sameOrConflict(existing, manifest, bytes);
     const at = (options.now ?? (() => new Date()))().toISOString();
     const claim: ClaimRecord = { by: options.by, at, id: randomUUID(), copyOf: fingerprint };
-    if (!(await this.store.put(claimKey, encode(claim), { ifAbsent: true }))) {
+    if (!(await this.createOnce(claimKey, encode(claim)))) {
       const held = await this.readJson<ClaimRecord>(claimKey).catch(() => undefined);
       // the same copy, interrupted earlier, is resumed; anything else is another writer's version
       if (held?.copyOf !== fingerprint) {
@@ -445,7 +454,7 @@ export class ModelRegistry {
     } finally {
       meter.done();
     }
-    if (!(await this.store.put(manifestKey, encode(manifest), { ifAbsent: true }))) {
+    if (!(await this.createOnce(manifestKey, encode(manifest)))) {
       // only a writer ignoring the claim gets here
       const now = await this.readJson<VersionManifest>(manifestKey);
       if (now) return this.sameOrConflict(now, manifest, bytes);
@@ -587,7 +596,7 @@ export class ModelRegistry {
     const stamp = change.at.replace(/[:.]/g, '-');
     for (let n = 0; n < 1000; n++) {
       const name = `${stamp}${n ? `-${String(n).padStart(3, '0')}` : ''}-${change.alias}.json`;
-      if (await this.store.put(this.key('history', name), encode(change), { ifAbsent: true })) return;
+      if (await this.createOnce(this.key('history', name), encode(change))) return;
     }
     throw new MlopsError('Could not append to the alias history.', { code: 'MLOPS_REGISTRY_E4007' });
   }

@@ -137,6 +137,20 @@ export function createServingApp(options: ServingAppOptions): ServingApp {
     ready: () => model !== undefined && !draining && !stopped,
     draining: () => draining,
     predict: (served: ServedModel, rows: readonly Row[]): Promise<Prediction[]> => served.predict(rows),
+    predictReply: (served, rows, encode) =>
+      new Promise<Reply>((resolve, reject) =>
+        served.batcher.enqueue(rows, (error, predictions) => {
+          served.release();
+          if (predictions === undefined) reject(error);
+          else {
+            try {
+              resolve(encode(predictions));
+            } catch (encodeError) {
+              reject(encodeError);
+            }
+          }
+        }),
+      ),
     checkModel(name, version, served) {
       if (name !== source.model) {
         throw notFound(

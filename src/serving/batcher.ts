@@ -11,10 +11,12 @@ export interface BatcherOptions {
   readonly onBatch?: (rows: number) => void;
 }
 
+/** Called once per request: with the request's results, or with the error of its model call. */
+export type BatchCallback<R> = (error: unknown, results: R[] | undefined) => void;
+
 interface Pending<R> {
   readonly rows: readonly Row[];
-  readonly resolve: (results: R[]) => void;
-  readonly reject: (error: unknown) => void;
+  readonly done: BatchCallback<R>;
 }
 
 /**
@@ -44,19 +46,24 @@ export class MicroBatcher<R> {
   }
 
   submit(rows: readonly Row[]): Promise<R[]> {
-    return new Promise<R[]>((resolve, reject) => {
-      if (this.queuedRows > 0 && this.queuedRows + rows.length > this.options.maxBatchSize) this.flush();
-      if (this.queue.length === 0) this.firstAt = performance.now();
-      this.queue.push({ rows, resolve, reject });
-      this.queuedRows += rows.length;
-      if (this.queuedRows >= this.options.maxBatchSize) {
-        this.flush();
-      } else if (!this.scheduled) {
-        this.scheduled = true;
-        this.seen = this.queue.length;
-        setImmediate(this.check);
-      }
-    });
+    return new Promise<R[]>((resolve, reject) =>
+      this.enqueue(rows, (error, results) => (results === undefined ? reject(error) : resolve(results))),
+    );
+  }
+
+  /** `submit` without a promise of its own: the request path wraps the answer in just one. */
+  enqueue(rows: readonly Row[], done: BatchCallback<R>): void {
+    if (this.queuedRows > 0 && this.queuedRows + rows.length > this.options.maxBatchSize) this.flush();
+    if (this.queue.length === 0) this.firstAt = performance.now();
+    this.queue.push({ rows, done });
+    this.queuedRows += rows.length;
+    if (this.queuedRows >= this.options.maxBatchSize) {
+      this.flush();
+    } else if (!this.scheduled) {
+      this.scheduled = true;
+      this.seen = this.queue.length;
+      setImmediate(this.check);
+    }
   }
 
   private readonly check = (): void => {
@@ -97,7 +104,7 @@ export class MicroBatcher<R> {
       results = this.run(rows);
       this.options.onBatch?.(total);
     } catch (error) {
-      if (batch.length === 1) (batch[0] as Pending<R>).reject(error);
+      if (batch.length === 1) (batch[0] as Pending<R>).done(error, undefined);
       // One request's failure must not fail its neighbours: retry each alone.
       else for (const p of batch) this.runAlone(p);
       return;
@@ -105,18 +112,20 @@ export class MicroBatcher<R> {
     let offset = 0;
     for (const p of batch) {
       const n = p.rows.length;
-      p.resolve(batch.length === 1 ? results : results.slice(offset, offset + n));
+      p.done(undefined, batch.length === 1 ? results : results.slice(offset, offset + n));
       offset += n;
     }
   }
 
   private runAlone(p: Pending<R>): void {
+    let results: R[];
     try {
-      const results = this.run(p.rows);
+      results = this.run(p.rows);
       this.options.onBatch?.(p.rows.length);
-      p.resolve(results);
     } catch (error) {
-      p.reject(error);
+      p.done(error, undefined);
+      return;
     }
+    p.done(undefined, results);
   }
 }

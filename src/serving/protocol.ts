@@ -55,8 +55,17 @@ export interface ServingRuntime {
   /** Loaded, warmed up and not draining. */
   ready(): boolean;
   draining(): boolean;
-  /** Micro-batched prediction on the request's model; counts ml_predictions_total. */
+  /** Micro-batched prediction on the request's model (ml_predictions_total is counted per batch). */
   predict(model: ServedModel, rows: readonly Row[]): Promise<Prediction[]>;
+  /**
+   * The hot path of the row protocols: predicts on an acquired model, releases it, and encodes the
+   * answer, with one promise per request.
+   */
+  predictReply(
+    model: ServedModel,
+    rows: readonly Row[],
+    encode: (predictions: Prediction[]) => Reply,
+  ): Promise<Reply>;
   /** 404 unless `name` (and `version`, when given) are what this server serves. */
   checkModel(name: string, version?: string, model?: ServedModel): void;
 }

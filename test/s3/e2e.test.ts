@@ -1,14 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3ModelStore } from '../../providers/aws/s3-model-store.js';
-import { loadConfig } from '../../src/config/load.js';
-import { readDataUri } from '../../src/cli/store.js';
-import { MemoryIoHost } from '../../src/core/io-host.js';
 import { ModelRegistry } from '../../src/core/registry.js';
-import { trainLocal } from '../../src/core/train.js';
 import { binPath, repoRoot, runMlops } from '../support/run-mlops.js';
 import { s3rverObjectPath, startS3rver, type S3rverHandle } from '../support/s3rver.js';
 import { tempDir } from '../support/temp-dir.js';
@@ -209,24 +205,44 @@ describe('end to end on an s3:// registry (s3rver)', () => {
     expect(res.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it('trains from s3:// data through the injected reader (the CLI flag needs the train command to pass it)', async () => {
+  it('train --local --data s3://… reads the CSV from the bucket', async () => {
     const store = new S3ModelStore('s3://models', { env: server.env });
-    const csv = (await import('node:fs')).readFileSync(path.join(project, 'data/iris.csv'));
-    await store.put('datasets/iris.csv', csv);
-    const { config, dir } = loadConfig({
-      cwd: project,
-      overrides: { 'data.source': 's3://models/datasets/iris.csv', 'train.epochs': 20 },
-    });
+    await store.put('datasets/iris.csv', readFileSync(path.join(project, 'data/iris.csv')));
+    const res = await mlops([
+      'train',
+      '--local',
+      '--json',
+      '--data',
+      's3://models/datasets/iris.csv',
+      '--param',
+      'epochs=20',
+    ]);
+    expect(res.code, res.stdout + res.stderr).toBe(0);
+    const registered = res.lines<Registered & { event: string }>().at(-1)!;
     const registry = new ModelRegistry(new S3ModelStore('s3://models/team', { env: server.env }), 'iris');
-    const result = await trainLocal({
-      config,
-      configDir: dir,
-      io: new MemoryIoHost(),
-      registry,
-      actor: 'test',
-      readData: (uri) => readDataUri(uri, { env: server.env }),
+    expect((await registry.manifest(registered.version)).data).toMatchObject({
+      source: 's3://models/datasets/iris.csv',
+      rows: 150,
     });
-    expect(result.manifest.data).toMatchObject({ source: 's3://models/datasets/iris.csv', rows: 150 });
+  });
+
+  it('the endpoint can come from the config ({"registry": {"uri", "endpoint"}}) instead of the environment', async () => {
+    const other = path.join(root, 'endpoint-in-config');
+    mkdirSync(other, { recursive: true });
+    writeFileSync(
+      path.join(other, 'mlops.config.json'),
+      JSON.stringify({ name: 'iris', registry: { uri: 's3://models/team', endpoint: server.endpoint } }),
+    );
+    const endpoint = process.env.AWS_ENDPOINT_URL_S3;
+    delete process.env.AWS_ENDPOINT_URL_S3;
+    try {
+      const env = { ...server.env, AWS_ENDPOINT_URL_S3: undefined };
+      const res = await runMlops(['models', 'list', '--json'], { cwd: other, env });
+      expect(res.code, res.stderr).toBe(0);
+      expect(res.json<{ versions: unknown[] }>().versions.length).toBeGreaterThanOrEqual(2);
+    } finally {
+      process.env.AWS_ENDPOINT_URL_S3 = endpoint;
+    }
   });
 });
 

@@ -89,7 +89,8 @@ describe('mlops serve as a process', () => {
     expect(inFlight.connection).toBe('close');
 
     expect(await server.exit).toBe(0);
-    expect(server.events.at(-1)).toMatchObject({ event: 'stopped', reason: 'SIGTERM', drained: 1 });
+    // Answered while draining: the in-flight request, and /ready and /health during the delay.
+    expect(server.events.at(-1)).toMatchObject({ event: 'stopped', reason: 'SIGTERM', drained: 3 });
     await expect(fetch(`${url}/health`)).rejects.toThrow();
   }, 60_000);
 

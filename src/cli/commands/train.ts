@@ -85,6 +85,10 @@ export default defineCommand<TrainFlags>({
       gitCommit: await gitCommit(config.dir),
       major: flags.major,
       signal: ctx.process.signal,
+      readData: async (uri) => {
+        const { readDataUri } = await import('../store.js');
+        return readDataUri(uri, { region: config.config.region, env: ctx.process.env });
+      },
     });
     return {
       json: result,

@@ -17,7 +17,7 @@ export function simpleRoutes(rt: ServingRuntime): RouteDef[] {
       pattern: '/predict',
       spec: {
         body: true,
-        // The hot path: one promise (the batch's), no async wrappers.
+        // The hot path: one promise per request (the batch's answer), no async wrappers.
         run({ body }) {
           const request = parseJsonObject(body, EXAMPLE);
           checkFields(request, FIELDS);
@@ -29,15 +29,8 @@ export function simpleRoutes(rt: ServingRuntime): RouteDef[] {
             model.release();
             throw error;
           }
-          return rt.predict(model, rows).then(
-            (predictions) => {
-              model.release();
-              return predictionsReply(predictions, model.version);
-            },
-            (error: unknown) => {
-              model.release();
-              throw error;
-            },
+          return rt.predictReply(model, rows, (predictions) =>
+            predictionsReply(predictions, model.version, model.predictor.classes),
           );
         },
       },

@@ -41,7 +41,7 @@ export function tfServingRoutes(rt: ServingRuntime): RouteDef[] {
         rt.checkModel(params.name ?? '', params.version, model);
         if (hasInstances) {
           const rows = toRows(request.instances, model.features, 'instances');
-          return predictionsReply(await rt.predict(model, rows), model.version);
+          return predictionsReply(await rt.predict(model, rows), model.version, model.predictor.classes);
         }
         const rows = columnsToRows(request.inputs, model.features, 'inputs');
         const predictions = await rt.predict(model, rows);
