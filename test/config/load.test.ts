@@ -145,17 +145,17 @@ describe('loadConfig', () => {
   });
 
   it('accepts the registry as a URI or as {uri, endpoint}, and checks the endpoint', () => {
-    const plain = loadConfig({ cwd: project({ name: 'iris', registry: 's3://b/p' }) }).config;
-    expect([plain.registry, plain.registryEndpoint]).toEqual(['s3://b/p', undefined]);
+    const plain = loadConfig({ cwd: project({ name: 'iris', registry: 's3://my-bucket/p' }) }).config;
+    expect([plain.registry, plain.registryEndpoint]).toEqual(['s3://my-bucket/p', undefined]);
     const withEndpoint = loadConfig({
-      cwd: project({ name: 'iris', registry: { uri: 's3://b/p', endpoint: 'http://127.0.0.1:9000' } }),
+      cwd: project({ name: 'iris', registry: { uri: 's3://my-bucket/p', endpoint: 'http://127.0.0.1:9000' } }),
     }).config;
     expect([withEndpoint.registry, withEndpoint.registryEndpoint]).toEqual([
-      's3://b/p',
+      's3://my-bucket/p',
       'http://127.0.0.1:9000',
     ]);
     const bad = errorOf(() =>
-      loadConfig({ cwd: project({ name: 'iris', registry: { uri: 's3://b/p', endpoint: 'minio' } }) }),
+      loadConfig({ cwd: project({ name: 'iris', registry: { uri: 's3://my-bucket/p', endpoint: 'minio' } }) }),
     );
     expect(bad.message).toContain('registry');
   });
@@ -163,6 +163,6 @@ describe('loadConfig', () => {
   it('resolves file:// registries against the config directory', () => {
     expect(resolveRegistryUri('file://.mlops/registry', '/proj')).toBe('file:///proj/.mlops/registry');
     expect(resolveRegistryUri('file:///abs/reg', '/proj')).toBe('file:///abs/reg');
-    expect(resolveRegistryUri('s3://b/p', '/proj')).toBe('s3://b/p');
+    expect(resolveRegistryUri('s3://my-bucket/p', '/proj')).toBe('s3://my-bucket/p');
   });
 });
