@@ -5,7 +5,13 @@
  * import { loadConfig, openRegistry, trainLocal, MemoryIoHost } from 'mlops';
  * ```
  */
-export { loadConfig, findConfigFile, resolveRegistryUri, type LoadedConfig, type LoadConfigOptions } from './config/load.js';
+export {
+  loadConfig,
+  findConfigFile,
+  resolveRegistryUri,
+  type LoadedConfig,
+  type LoadConfigOptions,
+} from './config/load.js';
 export { configSchema, type MlopsConfig, type TrainParams } from './config/schema.js';
 export { MlopsError, type ErrorSource } from './core/errors.js';
 export { MESSAGES, type MessageCode } from './core/messages.js';
@@ -32,4 +38,22 @@ export async function loadModel(registry: ModelRegistry, ref = 'production') {
   const { loadPredictor } = await import('./ml/index.js');
   const { artifacts, manifest } = await registry.load(await registry.resolve(ref));
   return { manifest, predictor: await loadPredictor(artifacts) };
+}
+
+export type { ServeModelOptions, ServingHandle } from './serving/serve-model.js';
+export type { ServingApp, ServingAppOptions } from './serving/app.js';
+
+/**
+ * Serves a registry's model over HTTP (the app behind `mlops serve`): all protocols, micro-batching,
+ * hot reload, metrics. Loaded lazily so that `import 'mlops'` stays light.
+ */
+export async function serveModel(options: import('./serving/serve-model.js').ServeModelOptions) {
+  const serving = await import('./serving/serve-model.js');
+  return serving.serveModel(options);
+}
+
+/** The serving app without a listener (route it yourself, or `inject` requests in tests). */
+export async function createServingApp(options: import('./serving/app.js').ServingAppOptions) {
+  const serving = await import('./serving/app.js');
+  return serving.createServingApp(options);
 }

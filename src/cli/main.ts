@@ -25,18 +25,16 @@ const isCi = (env: CliEnv['env']): boolean => {
 /** Runs the CLI and returns its exit code; never calls process.exit, so tests run it in-process. */
 export async function run(argv: readonly string[], cli: CliEnv = processEnv()): Promise<number> {
   let exitCode = 0;
-  const program = new Command('mlops')
-    .description(
-      'One CLI for the ML lifecycle on AWS and Kubernetes: train, version, promote, deploy and serve.',
-    )
-    .version(packageVersion(), '--version', 'print the mlops version')
-    .addOption(new Option('--json', 'machine output: one JSON document (JSON Lines for streams) on stdout'))
-    .addOption(new Option('-y, --yes', 'never prompt; answers come from flags and defaults'))
-    .addOption(new Option('--config <path>', 'configuration file (default: mlops.config.json here or above)'))
-    .addOption(new Option('--env <name>', 'apply the environments.<name> section of the configuration'))
-    .addOption(new Option('-v, --verbose', 'more detail, and stack traces on errors'))
-    .addOption(new Option('-q, --quiet', 'only warnings and errors on stderr'))
-    .addOption(new Option('--no-color', 'no ANSI colors'))
+  const program = addGlobalOptions(
+    new Command('mlops')
+      .description(
+        'One CLI for the ML lifecycle on AWS and Kubernetes: train, version, promote, deploy and serve.',
+      )
+      .version(packageVersion(), '--version', 'print the mlops version'),
+  )
+    // Program options only before the command name: each command declares the global flags itself, so
+    // they work after it too, and a command may own a flag the program also has (`serve --version`).
+    .enablePositionalOptions()
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({
@@ -72,6 +70,31 @@ export async function run(argv: readonly string[], cli: CliEnv = processEnv()): 
   return exitCode;
 }
 
+/** The global flags of DESIGN.md §1, on the program and on every command. */
+function addGlobalOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--json', 'machine output: one JSON document (JSON Lines for streams) on stdout'))
+    .addOption(new Option('-y, --yes', 'never prompt; answers come from flags and defaults'))
+    .addOption(new Option('--config <path>', 'configuration file (default: mlops.config.json here or above)'))
+    .addOption(new Option('--env <name>', 'apply the environments.<name> section of the configuration'))
+    .addOption(new Option('-v, --verbose', 'more detail, and stack traces on errors'))
+    .addOption(new Option('-q, --quiet', 'only warnings and errors on stderr'))
+    .addOption(new Option('--no-color', 'no ANSI colors'));
+}
+
+/** Global flags given before the command name or after it (either place counts). */
+function globalOptions(program: GlobalOptions, command: GlobalOptions, env: CliEnv['env']): GlobalOptions {
+  return {
+    json: program.json === true || command.json === true,
+    yes: program.yes === true || command.yes === true,
+    config: command.config ?? program.config,
+    env: command.env ?? program.env,
+    verbose: program.verbose === true || command.verbose === true,
+    quiet: program.quiet === true || command.quiet === true,
+    color: program.color !== false && command.color !== false && env.NO_COLOR === undefined,
+  };
+}
+
 function commandFor(program: Command, path: readonly string[]): Command {
   let parent = program;
   for (const name of path) {
@@ -101,13 +124,20 @@ function register(
       opt.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
     command.addOption(opt);
   }
+  addGlobalOptions(command);
   if (definition.examples?.length) {
     command.addHelpText('after', `\nExamples:\n${definition.examples.map((e) => `  $ ${e}`).join('\n')}`);
   }
   command.action(async (...received: unknown[]) => {
     const self = received.at(-1) as Command;
     const args = received.slice(0, definition.arguments?.length ?? 0) as (string | undefined)[];
-    setExit(await execute(definition, args, self.opts(), self.optsWithGlobals<GlobalOptions>(), cli));
+    const { json, yes, config, env, verbose, quiet, color, ...options } = self.opts();
+    const globals = globalOptions(
+      program.opts<GlobalOptions>(),
+      { json, yes, config, env, verbose, quiet, color } as GlobalOptions,
+      cli.env,
+    );
+    setExit(await execute(definition, args, options, globals, cli));
   });
 }
 
@@ -115,18 +145,9 @@ async function execute(
   definition: CommandDefinition,
   args: (string | undefined)[],
   options: Record<string, unknown>,
-  rawGlobals: GlobalOptions,
+  globals: GlobalOptions,
   cli: CliEnv,
 ): Promise<number> {
-  const globals: GlobalOptions = {
-    json: rawGlobals.json === true,
-    yes: rawGlobals.yes === true,
-    config: rawGlobals.config,
-    env: rawGlobals.env,
-    verbose: rawGlobals.verbose === true,
-    quiet: rawGlobals.quiet === true,
-    color: rawGlobals.color !== false && cli.env.NO_COLOR === undefined,
-  };
   const interactive = !globals.yes && !isCi(cli.env) && cli.stdin.isTTY === true;
   const style = createStyle(globals.color && cli.stderr.isTTY === true);
   const streaming = definition.streaming === true;

@@ -2,7 +2,7 @@
 // Inside a container it listens on 0.0.0.0:$PORT and logs JSON Lines (one event per start, reload and
 // stop). On SIGTERM readiness turns 503, the listener stays open DRAIN_DELAY_SECONDS (default 5) so that
 // load balancers stop routing here, in-flight requests finish, and the process exits 0.
-// Extra arguments are passed on, e.g. `--model-version v1.0` to pin a version.
+// Extra arguments are passed on, e.g. `--version v1.0` to pin a version.
 import { run } from 'mlops/cli';
 
 const env = process.env;

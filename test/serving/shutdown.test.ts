@@ -94,9 +94,9 @@ describe('mlops serve as a process', () => {
     await expect(fetch(`${url}/health`)).rejects.toThrow();
   }, 60_000);
 
-  it('--model-version pins a version (no reload); Ctrl-C drains too, and exits 130 (interrupted)', async () => {
+  it('--version pins a version (no reload); Ctrl-C drains too, and exits 130 (interrupted)', async () => {
     ok(await runMlops(['promote', 'v1.1'], { cwd: dir }));
-    const server = serve(['--model-version', 'v1.0']);
+    const server = serve(['--version', 'v1.0']);
     const serving = await server.serving;
     expect(serving).toMatchObject({ version: 'v1.0', alias: null });
     const res = await http(`${serving.url}/predict`, { body: { instances: [SETOSA] } });

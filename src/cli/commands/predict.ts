@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { MlopsError, usageError } from '../../core/errors.js';
 import { defineCommand } from '../command.js';
 import type { CommandContext } from '../context.js';
@@ -53,6 +54,10 @@ export default defineCommand<PredictFlags>({
       throw usageError(`--batch-size ${flags.batchSize} is not a positive integer.`, 'MLOPS_USAGE_E1002');
     }
     const url = flags.url ?? (await defaultUrl(ctx));
+    // undici parses HTTP with llhttp compiled to WebAssembly, which V8 re-optimizes in background
+    // threads that node waits for before exiting: ~100 ms of a ~250 ms command. The baseline wasm
+    // compiler is ample for a short client, so this process keeps to it (set before undici loads).
+    setFlagsFromString('--liftoff-only');
     const [{ PredictClient }, { rowsFromFile, rowsFromJson }] = await Promise.all([
       import('../../serving/client.js'),
       import('../../serving/client-rows.js'),

@@ -5,7 +5,7 @@ interface ServeFlags {
   port?: string;
   host?: string;
   alias?: string;
-  modelVersion?: string;
+  version?: string;
   drainDelay?: string;
 }
 
@@ -34,7 +34,7 @@ export default defineCommand<ServeFlags>({
     },
     { flags: '--alias <name>', description: 'alias to serve and follow (default: serve.alias, production)' },
     {
-      flags: '--model-version <version>',
+      flags: '--version <version>',
       description: 'serve this version, pinned: no hot reload (e.g. v1.0)',
     },
     {
@@ -42,11 +42,7 @@ export default defineCommand<ServeFlags>({
       description: 'on SIGTERM, keep accepting with readiness 503 this long before draining (default: 0)',
     },
   ],
-  examples: [
-    'mlops serve',
-    'mlops serve --port 9000 --alias staging',
-    'mlops serve --model-version v1.0 --json',
-  ],
+  examples: ['mlops serve', 'mlops serve --port 9000 --alias staging', 'mlops serve --version v1.0 --json'],
   async handler(ctx, _args, flags) {
     const port = number('--port', flags.port, 65_535);
     const drainDelay = number('--drain-delay', flags.drainDelay, 3600) ?? 0;
@@ -60,7 +56,7 @@ export default defineCommand<ServeFlags>({
     const handle = await serveModel({
       registry,
       serve: config.config.serve,
-      version: flags.modelVersion,
+      version: flags.version,
       backend: config.config.train.backend,
       io: ctx.io,
       drainDelayMs: drainDelay * 1000,
