@@ -40,6 +40,9 @@ export async function loadModel(registry: ModelRegistry, ref = 'production') {
   return { manifest, predictor: await loadPredictor(artifacts) };
 }
 
+import type { ServeModelOptions } from './serving/serve-model.js';
+import type { ServingAppOptions } from './serving/app.js';
+
 export type { ServeModelOptions, ServingHandle } from './serving/serve-model.js';
 export type { ServingApp, ServingAppOptions } from './serving/app.js';
 
@@ -47,13 +50,13 @@ export type { ServingApp, ServingAppOptions } from './serving/app.js';
  * Serves a registry's model over HTTP (the app behind `mlops serve`): all protocols, micro-batching,
  * hot reload, metrics. Loaded lazily so that `import 'mlops'` stays light.
  */
-export async function serveModel(options: import('./serving/serve-model.js').ServeModelOptions) {
+export async function serveModel(options: ServeModelOptions) {
   const serving = await import('./serving/serve-model.js');
   return serving.serveModel(options);
 }
 
 /** The serving app without a listener (route it yourself, or `inject` requests in tests). */
-export async function createServingApp(options: import('./serving/app.js').ServingAppOptions) {
+export async function createServingApp(options: ServingAppOptions) {
   const serving = await import('./serving/app.js');
   return serving.createServingApp(options);
 }

@@ -148,14 +148,19 @@ describe('loadConfig', () => {
     const plain = loadConfig({ cwd: project({ name: 'iris', registry: 's3://my-bucket/p' }) }).config;
     expect([plain.registry, plain.registryEndpoint]).toEqual(['s3://my-bucket/p', undefined]);
     const withEndpoint = loadConfig({
-      cwd: project({ name: 'iris', registry: { uri: 's3://my-bucket/p', endpoint: 'http://127.0.0.1:9000' } }),
+      cwd: project({
+        name: 'iris',
+        registry: { uri: 's3://my-bucket/p', endpoint: 'http://127.0.0.1:9000' },
+      }),
     }).config;
     expect([withEndpoint.registry, withEndpoint.registryEndpoint]).toEqual([
       's3://my-bucket/p',
       'http://127.0.0.1:9000',
     ]);
     const bad = errorOf(() =>
-      loadConfig({ cwd: project({ name: 'iris', registry: { uri: 's3://my-bucket/p', endpoint: 'minio' } }) }),
+      loadConfig({
+        cwd: project({ name: 'iris', registry: { uri: 's3://my-bucket/p', endpoint: 'minio' } }),
+      }),
     );
     expect(bad.message).toContain('registry');
   });

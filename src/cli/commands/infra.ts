@@ -1,4 +1,4 @@
-import type { InfraOptions } from '../../core/infra.js';
+import type { InfraApplyResult, InfraOptions } from '../../core/infra.js';
 import { defineCommand, type OptionSpec } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { table } from '../terminal.js';
@@ -102,7 +102,7 @@ export const infraPlan = defineCommand<InfraFlags>({
   },
 });
 
-const applyOutput = (result: Awaited<ReturnType<typeof import('../../core/infra.js').applyInfra>>) => ({
+const applyOutput = (result: InfraApplyResult) => ({
   json: result,
   exitCode: result.completed ? 0 : 1,
   human: (print: (line?: string) => void) =>
