@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { copyVersion } from '../../src/core/copy.js';
-import { MlopsError } from '../../src/core/errors.js';
 import {
   MemoryIoHost,
   type IoAnswer,
@@ -13,21 +12,12 @@ import type { ModelStore } from '../../src/core/ports/model-store.js';
 import { ModelRegistry } from '../../src/core/registry.js';
 import { collectGarbage } from '../../src/core/retention.js';
 import { newVersion } from './registry-contract.js';
+import { codeOf } from '../support/error-code.js';
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2026-06-01T00:00:00Z');
 const at = (ms: number) => () => new Date(ms);
 const bytes = (text: string) => new TextEncoder().encode(text);
-
-const codeOf = async (promise: Promise<unknown>): Promise<string | undefined> => {
-  try {
-    await promise;
-  } catch (error) {
-    if (MlopsError.is(error)) return error.code;
-    throw error;
-  }
-  return undefined;
-};
 
 /** An IoHost that answers confirmations with `answer` (after running `before`) and records progress. */
 class ScriptedIo implements IoHost {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MlopsError } from '../../src/core/errors.js';
 import type { ModelStore } from '../../src/core/ports/model-store.js';
 import { ModelRegistry, type NewVersion } from '../../src/core/registry.js';
+import { codeOf } from '../support/error-code.js';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -13,16 +13,6 @@ export const newVersion = (over: Partial<NewVersion> = {}): NewVersion => ({
   metrics: { accuracy: 0.9 },
   ...over,
 });
-
-const codeOf = async (promise: Promise<unknown>): Promise<string | undefined> => {
-  try {
-    await promise;
-  } catch (error) {
-    if (MlopsError.is(error)) return error.code;
-    throw error;
-  }
-  return undefined;
-};
 
 export interface ContractOptions {
   /**

@@ -2,10 +2,11 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3ModelStore, type S3StoreOptions } from '../../providers/aws/s3-model-store.js';
 import { readDataUri } from '../../src/cli/store.js';
-import { MlopsError } from '../../src/core/errors.js';
+import type { MlopsError } from '../../src/core/errors.js';
 import { ModelRegistry } from '../../src/core/registry.js';
 import { newVersion, registryContract } from '../registry/registry-contract.js';
 import { startS3rver, type S3rverHandle } from '../support/s3rver.js';
+import { codeOf } from '../support/error-code.js';
 
 const MiB = 1024 * 1024;
 let plain: S3rverHandle;
@@ -33,16 +34,6 @@ const storeOn = (server: () => S3rverHandle, over: S3StoreOptions = {}) =>
     partSize: 5 * MiB,
     ...over,
   });
-
-const codeOf = async (promise: Promise<unknown>): Promise<string | undefined> => {
-  try {
-    await promise;
-  } catch (error) {
-    if (MlopsError.is(error)) return error.code;
-    throw error;
-  }
-  return undefined;
-};
 
 registryContract('S3 (s3rver)', async () => storeOn(() => plain), undefined, {
   noExclusiveCreate:
