@@ -209,6 +209,29 @@ export interface InfraApplyResult {
   readonly completed: boolean;
 }
 
+/** Applies a saved plan (which creates or destroys), with an event before and after. */
+async function runPlan(
+  options: InfraOptions,
+  ctx: RunnerContext,
+  plan: StackPlan,
+  kind: 'apply' | 'destroy',
+): Promise<void> {
+  const [doing, done] = kind === 'apply' ? ['Applying', 'applied'] : ['Destroying', 'destroyed'];
+  options.io.notify({
+    level: 'info',
+    event: kind === 'apply' ? 'stack-applying' : 'stack-destroying',
+    message: `${doing} ${plan.stack}…`,
+    data: { stack: plan.stack },
+  });
+  await options.runner.apply(plan, ctx);
+  options.io.notify({
+    level: 'info',
+    event: `stack-${done}`,
+    message: `${plan.stack} ${done}.`,
+    data: { stack: plan.stack, summary: plan.summary },
+  });
+}
+
 /** Asks for confirmation; headless without --auto-approve is a refusal naming the flag. */
 async function confirm(
   io: IoHost,
@@ -278,19 +301,7 @@ export async function applyInfra(options: InfraOptions): Promise<InfraApplyResul
       });
       return { outDir: outDirOf(options), stacks: reports, completed: false };
     }
-    options.io.notify({
-      level: 'info',
-      event: 'stack-applying',
-      message: `Applying ${stack.stack}…`,
-      data: { stack: stack.stack },
-    });
-    await options.runner.apply(plan, ctx);
-    options.io.notify({
-      level: 'info',
-      event: 'stack-applied',
-      message: `${stack.stack} applied.`,
-      data: { stack: stack.stack, summary: plan.summary },
-    });
+    await runPlan(options, ctx, plan, 'apply');
     reports.push({ stack: stack.stack, status: 'applied', summary: plan.summary });
   }
   return { outDir: outDirOf(options), stacks: reports, completed: true };
@@ -359,19 +370,7 @@ export async function destroyInfra(options: InfraOptions): Promise<InfraApplyRes
       reports.push({ stack: plan.stack, status: 'unchanged', summary: plan.summary });
       continue;
     }
-    options.io.notify({
-      level: 'info',
-      event: 'stack-destroying',
-      message: `Destroying ${plan.stack}…`,
-      data: { stack: plan.stack },
-    });
-    await options.runner.apply(plan, ctx);
-    options.io.notify({
-      level: 'info',
-      event: 'stack-destroyed',
-      message: `${plan.stack} destroyed.`,
-      data: { stack: plan.stack, summary: plan.summary },
-    });
+    await runPlan(options, ctx, plan, 'destroy');
     reports.push({ stack: plan.stack, status: 'applied', summary: plan.summary });
   }
   return {
