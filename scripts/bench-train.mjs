@@ -13,7 +13,7 @@ const REFERENCE = { iris: 0.967, wine: 1.0, breast_cancer: 0.965 };
 
 const { values } = parseArgs({
   options: {
-    'data-dir': { type: 'string', default: path.resolve(repo, '../shared/data') },
+    'data-dir': { type: 'string', default: path.resolve(repo, 'templates/datasets') },
     param: { type: 'string', multiple: true, default: [] },
     seeds: { type: 'string', default: '1' },
   },

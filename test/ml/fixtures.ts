@@ -5,7 +5,8 @@ import { MlopsError } from '../../src/core/errors.js';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** The shared datasets (iris, wine, breast_cancer) that sit beside the repository. */
-export const dataDir = process.env.MLOPS_DATA_DIR ?? path.resolve(repo, '../shared/data');
+// The datasets ship inside the package (templates/datasets), so tests never depend on the checkout's surroundings.
+export const dataDir = process.env.MLOPS_DATA_DIR ?? path.resolve(repo, 'templates/datasets');
 
 export async function rejectionOf(promise: Promise<unknown>): Promise<MlopsError> {
   try {
