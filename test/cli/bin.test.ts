@@ -73,7 +73,10 @@ describe('the built executable', () => {
       out += chunk.toString();
       if (out.includes('"event":"epoch"')) child.kill('SIGINT');
     });
+    // Never leave a runaway trainer behind if the expectation fails.
+    const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    clearTimeout(guard);
     expect(code).toBe(130);
     const list = await runBin(['models', 'list', '--json'], { cwd: dir });
     expect(JSON.parse(list.stdout).versions).toEqual([]);
