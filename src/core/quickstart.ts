@@ -69,7 +69,6 @@ export async function quickstart(options: QuickstartOptions): Promise<Quickstart
 
   const prediction = await serveAndPredict(registry, loaded, alias, io);
 
-  const rel = path.relative(process.cwd(), dir) || '.';
   return {
     dir,
     model: project.name,
@@ -79,7 +78,7 @@ export async function quickstart(options: QuickstartOptions): Promise<Quickstart
     registry: registry.store.uri,
     prediction,
     next: [
-      `cd ${rel}`,
+      `cd ${dir}`,
       'npx mlops models list',
       `npx mlops models show ${trained.version}`,
       'npx mlops train --local --param epochs=500',

@@ -546,8 +546,9 @@ export class ModelRegistry {
   }
 
   /** Every visible version with its metrics and aliases; manifests are read in parallel, bounded. */
-  async summaries(): Promise<VersionSummary[]> {
-    const [versions, aliases] = await Promise.all([this.versions(), this.aliases()]);
+  /** Every visible version with its metrics and aliases (pass `aliases` when you already read them). */
+  async summaries(known?: Readonly<Record<string, string>>): Promise<VersionSummary[]> {
+    const [versions, aliases] = await Promise.all([this.versions(), known ?? this.aliases()]);
     const manifests = await mapLimit(versions, this.concurrency, (version) =>
       this.readJson<VersionManifest>(this.key('versions', version, MANIFEST)),
     );

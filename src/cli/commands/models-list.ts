@@ -8,7 +8,8 @@ export default defineCommand({
   async handler(ctx) {
     const config = await ctx.config();
     const registry = await ctx.registry(config);
-    const [versions, aliases] = await Promise.all([registry.summaries(), registry.aliases()]);
+    const aliases = await registry.aliases();
+    const versions = await registry.summaries(aliases);
     const json = { model: registry.model, registry: registry.store.uri, aliases, versions };
     return {
       json,
