@@ -1,4 +1,5 @@
 import { MlopsError } from '../../src/core/errors.js';
+import { isNetworkErrorCode } from '../../src/core/network-errors.js';
 
 /** What an S3 failure is about, for the message: the operation, the key and where it went. */
 export interface S3ErrorContext {
@@ -18,19 +19,6 @@ interface SdkErrorShape {
   readonly $metadata?: { readonly httpStatusCode?: number };
   readonly errors?: readonly { readonly code?: string }[];
 }
-
-const NETWORK = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EPIPE',
-  'TimeoutError',
-  'RequestTimeout',
-]);
 
 const BAD_KEYS = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken']);
 
@@ -112,7 +100,7 @@ export function s3Error(error: unknown, context: S3ErrorContext): MlopsError {
       cause: error,
     });
   }
-  if (code !== undefined && NETWORK.has(code)) {
+  if (isNetworkErrorCode(code)) {
     return new MlopsError(
       `Cannot reach S3${context.endpoint ? ` at ${context.endpoint}` : ` in ${context.region}`} to ${verb} ${target}${context.uri} (${code}).`,
       {

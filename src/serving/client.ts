@@ -1,6 +1,7 @@
 import { MlopsError } from '../core/errors.js';
 import type { ClientRow } from './client-rows.js';
 import { createHttpClient, type HttpClient } from './http-client.js';
+import { isNetworkErrorCode } from '../core/network-errors.js';
 
 export const PROTOCOLS = ['simple', 'tfserving', 'v2'] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
@@ -218,22 +219,13 @@ function readInferResponse(answer: Json, base: string): PredictResult {
   };
 }
 
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-]);
-
 function unreachable(base: string, error: unknown): MlopsError {
   const code = (error as { code?: string }).code ?? '';
   const refused = code === 'ECONNREFUSED';
   return new MlopsError(
     refused
       ? `No server is listening at ${base}.`
-      : `Cannot reach the server at ${base}: ${NETWORK_CODES.has(code) || code.startsWith('UND_ERR') ? code : (error as Error).message}.`,
+      : `Cannot reach the server at ${base}: ${isNetworkErrorCode(code) || code.startsWith('UND_ERR') ? code : (error as Error).message}.`,
     {
       code: 'MLOPS_SERVE_E8001',
       hint: refused
