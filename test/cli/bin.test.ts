@@ -69,9 +69,13 @@ describe('the built executable', () => {
       { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';
+    let interrupted = false;
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      if (out.includes('"event":"epoch"')) child.kill('SIGINT');
+      if (!interrupted && out.includes('"event":"epoch"')) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
     });
     // Never leave a runaway trainer behind if the expectation fails.
     const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
