@@ -57,31 +57,24 @@ const version = (artifacts) => ({
   metrics: { accuracy: 0.9 },
 });
 
-/** s3rver with the OpenSSL legacy provider (its ListObjectsV2 continuation tokens use DES). */
+/** s3rver as the tests start it (test/support/s3rver-server.mjs: OpenSSL legacy provider, read-after-write). */
 async function startS3rver(directory) {
-  const script = `
-    import { createRequire } from 'node:module';
-    const S3rver = createRequire(${JSON.stringify(path.join(repo, 'package.json'))})('s3rver');
-    const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: ${JSON.stringify(directory)},
-      configureBuckets: [{ name: 'bench' }] });
-    // s3rver answers a PUT before its file is fully written; S3 is read-after-write consistent (see test/support/s3rver.ts)
-    const { stat } = await import('node:fs/promises');
-    const putObject = server.store.putObject.bind(server.store);
-    server.store.putObject = async (object) => {
-      const result = await putObject(object);
-      const file = server.store.getResourcePath(object.bucket, object.key, 'object');
-      for (let waited = 0; waited < 5000 && (await stat(file)).size < result.size; waited += 2) {
-        await new Promise((resolve) => setTimeout(resolve, 2));
-      }
-      return result;
-    };
-    const { port } = await server.run();
-    console.log(JSON.stringify({ port }));
-    process.stdin.on('end', () => process.exit(0));
-    process.stdin.resume();`;
-  const child = spawn(process.execPath, ['--openssl-legacy-provider', '--input-type=module', '-e', script], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--openssl-legacy-provider', path.join(repo, 'test', 'support', 's3rver-server.mjs')],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+      env: {
+        PATH: process.env.PATH,
+        S3RVER_OPTIONS: JSON.stringify({
+          directory,
+          buckets: ['bench'],
+          conditionalWrites: false,
+          denyBuckets: [],
+        }),
+      },
+    },
+  );
   const port = await new Promise((resolve, reject) => {
     createInterface({ input: child.stdout }).once('line', (l) => resolve(JSON.parse(l).port));
     child.once('exit', (code) => reject(new Error(`s3rver exited (${code})`)));

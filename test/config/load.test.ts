@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, resolveRegistryUri } from '../../src/config/load.js';
-import { MlopsError } from '../../src/core/errors.js';
+import { errorOf } from '../support/error-code.js';
 import { tempDir } from '../support/temp-dir.js';
 
 const root = tempDir();
@@ -15,16 +15,6 @@ function project(config: unknown): string {
     typeof config === 'string' ? config : JSON.stringify(config),
   );
   return dir;
-}
-
-function errorOf(fn: () => unknown): MlopsError {
-  try {
-    fn();
-  } catch (error) {
-    if (MlopsError.is(error)) return error;
-    throw error;
-  }
-  throw new Error('expected an MlopsError');
 }
 
 describe('loadConfig', () => {

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { loadTf } from '../../src/ml/backend.js';
-import { rejectionOf } from './fixtures.js';
+import { rejectionOf } from '../support/error-code.js';
 
 const tfjsNodeInstalled = ((): boolean => {
   try {

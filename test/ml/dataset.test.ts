@@ -3,28 +3,8 @@ import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MlopsError } from '../../src/core/errors.js';
 import { loadDataset, parseDataset } from '../../src/ml/dataset.js';
-
-function errorOf(fn: () => unknown): MlopsError {
-  try {
-    fn();
-  } catch (error) {
-    if (MlopsError.is(error)) return error;
-    throw error;
-  }
-  throw new Error('expected an MlopsError');
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<MlopsError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (MlopsError.is(error)) return error;
-    throw error;
-  }
-  throw new Error('expected an MlopsError');
-}
+import { errorOf, rejectionOf } from '../support/error-code.js';
 
 const classification = { task: 'classification' as const, source: 'd.csv' };
 

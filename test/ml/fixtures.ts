@@ -1,22 +1,10 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MlopsError } from '../../src/core/errors.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** The shared datasets (iris, wine, breast_cancer) that sit beside the repository. */
-// The datasets ship inside the package (templates/datasets), so tests never depend on the checkout's surroundings.
+/** The bundled datasets (iris, wine, breast_cancer): shipped in templates/, so tests need nothing beside the checkout. */
 export const dataDir = process.env.MLOPS_DATA_DIR ?? path.resolve(repo, 'templates/datasets');
-
-export async function rejectionOf(promise: Promise<unknown>): Promise<MlopsError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (MlopsError.is(error)) return error;
-    throw error;
-  }
-  throw new Error('expected an MlopsError');
-}
 
 /** A small noisy linear regression problem as CSV: y = 2a - 3b + 0.5c + 4 + noise. */
 export function linearCsv(rows: number): string {

@@ -7,7 +7,8 @@ import { classificationMetrics, regressionMetrics } from '../../src/ml/metrics.j
 import { loadPredictor } from '../../src/ml/predictor.js';
 import { randomSplit, stratifiedSplit } from '../../src/ml/split.js';
 import { trainModel, type TrainedModel } from '../../src/ml/train.js';
-import { dataDir, linearCsv, rejectionOf } from './fixtures.js';
+import { rejectionOf } from '../support/error-code.js';
+import { dataDir, linearCsv } from './fixtures.js';
 
 const params = { ...trainSchema.parse({}), epochs: 60 };
 const encoder = new TextEncoder();

@@ -5,7 +5,8 @@ import { loadTf } from '../../src/ml/backend.js';
 import { loadDataset, parseDataset, type Dataset } from '../../src/ml/dataset.js';
 import type { Metrics } from '../../src/ml/metrics.js';
 import { trainModel, type EpochEvent } from '../../src/ml/train.js';
-import { dataDir, linearCsv, rejectionOf } from './fixtures.js';
+import { rejectionOf } from '../support/error-code.js';
+import { dataDir, linearCsv } from './fixtures.js';
 
 const withoutTime = ({ trainingSeconds: _, ...rest }: Metrics): Omit<Metrics, 'trainingSeconds'> => rest;
 

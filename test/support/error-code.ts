@@ -10,3 +10,25 @@ export async function codeOf(promise: Promise<unknown>): Promise<string | undefi
   }
   return undefined;
 }
+
+/** The MlopsError a function throws; fails the test when it throws nothing. */
+export function errorOf(fn: () => unknown): MlopsError {
+  try {
+    fn();
+  } catch (error) {
+    if (MlopsError.is(error)) return error;
+    throw error;
+  }
+  throw new Error('expected an MlopsError');
+}
+
+/** The MlopsError a promise rejects with; fails the test when it resolves. */
+export async function rejectionOf(promise: Promise<unknown>): Promise<MlopsError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (MlopsError.is(error)) return error;
+    throw error;
+  }
+  throw new Error('expected an MlopsError');
+}
