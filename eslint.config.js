@@ -1,6 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import { LAYERS } from './test/architecture/layers.mjs';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'templates/**', 'examples/**/node_modules/**'] },
@@ -20,17 +21,24 @@ export default tseslint.config(
     files: ['scripts/**', 'test/**', 'bin/**', 'templates/**'],
     rules: { 'no-console': 'off' },
   },
-  {
-    files: ['src/core/**'],
+  // Static imports up the floors of DESIGN.md §2 are flagged as they are typed; test/architecture checks
+  // every form (import(), require) over the tree.
+  ...LAYERS.map((layer, index) => ({
+    files: layer.paths.map((p) => (p.endsWith('/') ? `${p}**` : p)),
     rules: {
       'no-restricted-imports': [
         'error',
         {
-          patterns: [
-            { group: ['**/cli/**', '**/providers/**'], message: 'core never imports the CLI or a provider' },
-          ],
+          patterns: LAYERS.slice(index + 1).flatMap((above) =>
+            above.paths
+              .filter((p) => p.endsWith('/'))
+              .map((p) => ({
+                group: [`**/${p.replace(/^src\//, '')}**`],
+                message: `${layer.floor} is below ${above.floor} (DESIGN.md §2): import downwards only`,
+              })),
+          ),
         },
       ],
     },
-  },
+  })),
 );

@@ -21,9 +21,9 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => import(path.join(repo, 'dist', p));
 const [{ ModelRegistry }, { openStore }, { promote }, { MemoryIoHost }] = await Promise.all([
   dist('src/core/registry.js'),
-  dist('src/cli/store.js'),
+  dist('providers/store-factory.js'),
   dist('src/core/promote.js'),
-  dist('src/core/io-host.js'),
+  dist('src/kernel/io-host.js'),
 ]);
 
 const { values: args } = parseArgs({

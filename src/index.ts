@@ -13,9 +13,9 @@ export {
   type LoadConfigOptions,
 } from './config/load.js';
 export { configSchema, type MlopsConfig, type TrainParams } from './config/schema.js';
-export { MlopsError, type ErrorSource } from './core/errors.js';
-export { MESSAGES, type MessageCode } from './core/messages.js';
-export { MemoryIoHost, type IoHost, type IoEvent, type IoRequest, type Progress } from './core/io-host.js';
+export { MlopsError, type ErrorSource } from './kernel/errors.js';
+export { MESSAGES, type MessageCode } from './kernel/messages.js';
+export { MemoryIoHost, type IoHost, type IoEvent, type IoRequest, type Progress } from './kernel/io-host.js';
 export type { ModelStore } from './core/ports/model-store.js';
 export { ModelRegistry, promotionStack, type LoadedVersion, type NewVersion } from './core/registry.js';
 export type { AliasRecord, HistoryRecord, VersionManifest, VersionSummary } from './core/registry-types.js';
@@ -23,15 +23,15 @@ export { initProject, type InitOptions, type InitResult } from './core/init.js';
 export { trainLocal, type TrainLocalOptions, type TrainResult } from './core/train.js';
 export { promote, rollback, type AliasChangeResult } from './core/promote.js';
 export { quickstart, type QuickstartOptions, type QuickstartResult } from './core/quickstart.js';
-export { openStore } from './cli/store.js';
+export {
+  openStore,
+  openRegistry,
+  readDataUri,
+  storeOptions,
+  type OpenStoreOptions,
+} from '../providers/store-factory.js';
 
-import { ModelRegistry } from './core/registry.js';
-import { openStore } from './cli/store.js';
-
-/** Opens one model's registry on the store its URI selects (file:// or s3://). */
-export async function openRegistry(uri: string, model: string): Promise<ModelRegistry> {
-  return new ModelRegistry(await openStore(uri), model);
-}
+import type { ModelRegistry } from './core/registry.js';
 
 /** Loads a registered version (verified) as a ready predictor. */
 export async function loadModel(registry: ModelRegistry, ref = 'production') {
@@ -40,10 +40,10 @@ export async function loadModel(registry: ModelRegistry, ref = 'production') {
   return { manifest, predictor: await loadPredictor(artifacts) };
 }
 
-import type { ServeModelOptions } from './serving/serve-model.js';
+import type { ServeModelOptions } from './core/serve.js';
 import type { ServingAppOptions } from './serving/app.js';
 
-export type { ServeModelOptions, ServingHandle } from './serving/serve-model.js';
+export type { ServeModelOptions, ServingHandle } from './core/serve.js';
 export type { ServingApp, ServingAppOptions } from './serving/app.js';
 
 /**
@@ -51,7 +51,7 @@ export type { ServingApp, ServingAppOptions } from './serving/app.js';
  * hot reload, metrics. Loaded lazily so that `import 'mlops'` stays light.
  */
 export async function serveModel(options: ServeModelOptions) {
-  const serving = await import('./serving/serve-model.js');
+  const serving = await import('./core/serve.js');
   return serving.serveModel(options);
 }
 

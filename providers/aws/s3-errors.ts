@@ -1,5 +1,5 @@
-import { MlopsError } from '../../src/core/errors.js';
-import { isNetworkErrorCode } from '../../src/core/network-errors.js';
+import { MlopsError } from '../../src/kernel/errors.js';
+import { isNetworkErrorCode } from '../../src/kernel/network-errors.js';
 
 /** What an S3 failure is about, for the message: the operation, the key and where it went. */
 export interface S3ErrorContext {

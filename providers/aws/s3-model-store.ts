@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { Readable } from 'node:stream';
-import { MlopsError } from '../../src/core/errors.js';
+import { MlopsError } from '../../src/kernel/errors.js';
 import type { ModelStore, PutOptions, PutStreamOptions } from '../../src/core/ports/model-store.js';
 import { createS3Client, type S3ClientOptions } from './s3-client.js';
 import { isConditionalFailure, isNoSuchKey, s3Error, type S3ErrorContext } from './s3-errors.js';

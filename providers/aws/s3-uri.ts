@@ -1,4 +1,4 @@
-import { MlopsError } from '../../src/core/errors.js';
+import { MlopsError } from '../../src/kernel/errors.js';
 
 export interface S3Location {
   readonly bucket: string;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import { MlopsError } from '../../src/core/errors.js';
+import { MlopsError } from '../../src/kernel/errors.js';
 import type { ModelStore, PutOptions, PutStreamOptions } from '../../src/core/ports/model-store.js';
 
 /** Large reads in big chunks: fewer syscalls and hash updates than the 64 KiB default. */

@@ -37,6 +37,8 @@ export interface CommandContext {
   config(overrides?: LoadConfigOptions['overrides']): Promise<LoadedConfig>;
   /** The registry of the configured model, on the store its URI selects. */
   registry(loaded: LoadedConfig, uri?: string): Promise<ModelRegistry>;
+  /** Reads an `s3://` data file with the configuration's S3 settings (the registry's endpoint, region). */
+  readData(loaded: LoadedConfig, uri: string): Promise<Uint8Array>;
   /** Who is acting, for manifests and alias history. */
   actor(): string;
 }

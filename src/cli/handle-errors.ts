@@ -1,5 +1,5 @@
-import { MlopsError } from '../core/errors.js';
-import type { MessageCode } from '../core/messages.js';
+import { MlopsError } from '../kernel/errors.js';
+import type { MessageCode } from '../kernel/messages.js';
 
 export interface ErrorReport {
   readonly message: string;

@@ -6,8 +6,9 @@ import {
   type IoHost,
   type IoRequest,
   type Progress,
-} from '../core/io-host.js';
+} from '../kernel/io-host.js';
 import { createProgressBar } from './progress-bar.js';
+import { createSpinner } from './spinner.js';
 import type { OutStream, Style } from './terminal.js';
 
 export interface CliIoOptions {
@@ -77,9 +78,9 @@ export class CliIoHost implements IoHost {
     }
   }
 
-  progress(label: string, total: number): Progress {
+  progress(label: string, total?: number): Progress {
     const { stderr, quiet } = this.options;
     if (quiet || stderr.isTTY !== true) return NOOP_PROGRESS;
-    return createProgressBar(stderr, label, total);
+    return total === undefined ? createSpinner(stderr, label) : createProgressBar(stderr, label, total);
   }
 }

@@ -3,7 +3,7 @@ import type { CommandDefinition, CommandOutput } from './command.js';
 import { COMMANDS } from './commands/index.js';
 import { actorName, type CliEnv, type CommandContext, type GlobalOptions } from './context.js';
 import { toErrorReport } from './handle-errors.js';
-import { packageVersion } from '../core/package-root.js';
+import { packageVersion } from '../kernel/package-root.js';
 import { CliIoHost } from './io-host.js';
 import { createStyle } from './terminal.js';
 
@@ -233,17 +233,18 @@ function createContext(
       return pending;
     },
     async registry(config, uri) {
-      const [{ resolveRegistryUri }, { openStore }, { ModelRegistry }] = await Promise.all([
+      const [{ resolveRegistryUri }, { openRegistry, storeOptions }] = await Promise.all([
         import('../config/load.js'),
-        import('./store.js'),
-        import('../core/registry.js'),
+        import('../../providers/store-factory.js'),
       ]);
-      const store = await openStore(resolveRegistryUri(uri ?? config.config.registry, config.dir), {
-        region: config.config.region,
-        endpoint: uri ? undefined : config.config.registryEndpoint,
-        env: cli.env,
+      return openRegistry(resolveRegistryUri(uri ?? config.config.registry, config.dir), config.config.name, {
+        ...storeOptions(config.config, cli.env),
+        io,
       });
-      return new ModelRegistry(store, config.config.name, { io });
+    },
+    async readData(config, uri) {
+      const { readDataUri, storeOptions } = await import('../../providers/store-factory.js');
+      return readDataUri(uri, storeOptions(config.config, cli.env));
     },
     actor: () => actorName(cli.env),
   };

@@ -1,4 +1,4 @@
-import type { Progress } from '../core/io-host.js';
+import type { Progress } from '../kernel/io-host.js';
 import type { OutStream } from './terminal.js';
 
 /** A one-line progress bar redrawn in place on a terminal (hosts use it only when stderr is a TTY). */

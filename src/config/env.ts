@@ -1,4 +1,4 @@
-import { configError } from '../core/errors.js';
+import { configError } from '../kernel/errors.js';
 import type { Origin } from './diagnostics.js';
 
 /** MLOPS_* variables and the config field each sets. Documented in the README. */

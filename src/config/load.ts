@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
-import { configError } from '../core/errors.js';
+import { configError } from '../kernel/errors.js';
 import { configSchema, type MlopsConfig } from './schema.js';
 import { formatIssues, type Origin } from './diagnostics.js';
 import { envOverrides } from './env.js';

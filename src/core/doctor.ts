@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { MlopsError } from '../kernel/errors.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -120,6 +121,16 @@ export const awsCheck = (env: Env): DoctorCheck => ({
   },
 });
 
+/** A check's verdict on an error: its message, and its hint as the fix when it is one of ours. */
+export function checkFromError(
+  error: unknown,
+  status: 'warn' | 'fail' = 'fail',
+  suffix = '',
+): Omit<CheckResult, 'name'> {
+  const detail = `${(error instanceof Error ? error.message : String(error)).split('\n').join('; ')}${suffix}`;
+  return { status, detail, ...(MlopsError.is(error) && error.hint ? { fix: error.hint } : {}) };
+}
+
 /** Runs checks concurrently; a check that throws counts as failed with its message. */
 export async function runDoctor(checks: readonly DoctorCheck[]): Promise<CheckResult[]> {
   return Promise.all(
@@ -127,13 +138,7 @@ export async function runDoctor(checks: readonly DoctorCheck[]): Promise<CheckRe
       try {
         return { name: check.name, ...(await check.run()) };
       } catch (error) {
-        const hint = (error as { hint?: string }).hint;
-        return {
-          name: check.name,
-          status: 'fail' as const,
-          detail: (error as Error).message,
-          ...(hint ? { fix: hint } : {}),
-        };
+        return { name: check.name, ...checkFromError(error) };
       }
     }),
   );

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { MlopsConfig } from '../config/schema.js';
-import { MlopsError, usageError } from './errors.js';
-import type { IoHost } from './io-host.js';
+import { MlopsError, usageError } from '../kernel/errors.js';
+import type { IoHost } from '../kernel/io-host.js';
 import {
   STACK_NAMES,
   type InfraRunner,
@@ -41,20 +41,6 @@ const DEPENDS_ON: Record<StackName, readonly StackName[]> = {
   addons: ['network', 'cluster'],
   registry: [],
 };
-
-/**
- * The Kubernetes identities of the training Jobs and the serving Deployment. The cluster stack scopes
- * their IAM roles (IRSA) to exactly these, so whatever creates the workloads must use the same names.
- */
-export function workloadIdentities(config: MlopsConfig): {
-  readonly training: { readonly namespace: string; readonly serviceAccount: string };
-  readonly serving: { readonly namespace: string; readonly serviceAccount: string };
-} {
-  return {
-    training: { namespace: config.cluster.trainingNamespace, serviceAccount: `${config.name}-training` },
-    serving: { namespace: config.cluster.servingNamespace, serviceAccount: `${config.name}-serving` },
-  };
-}
 
 export const defaultInfraDir = (configDir: string): string => path.resolve(configDir, '.mlops', 'infra');
 
@@ -226,7 +212,7 @@ async function runPlan(
   await options.runner.apply(plan, ctx);
   options.io.notify({
     level: 'info',
-    event: `stack-${done}`,
+    event: kind === 'apply' ? 'stack-applied' : 'stack-destroyed',
     message: `${plan.stack} ${done}.`,
     data: { stack: plan.stack, summary: plan.summary },
   });

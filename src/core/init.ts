@@ -1,9 +1,9 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { usageError } from './errors.js';
+import { usageError } from '../kernel/errors.js';
 import { awsRegion, registryUri } from '../config/schema.js';
-import { info, type InputRequest, type IoHost } from './io-host.js';
-import { packageRoot, packageVersion } from './package-root.js';
+import { info, type InputRequest, type IoHost } from '../kernel/io-host.js';
+import { packageRoot, packageVersion } from '../kernel/package-root.js';
 import { existingFiles, render, writeFiles, type PlannedFile } from './scaffold.js';
 
 export const BUNDLED_DATASETS = ['iris', 'wine', 'breast_cancer'] as const;

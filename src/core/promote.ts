@@ -1,4 +1,4 @@
-import { info, type IoHost } from './io-host.js';
+import { info, type IoHost } from '../kernel/io-host.js';
 import type { ModelRegistry } from './registry.js';
 import type { HistoryRecord } from './registry-types.js';
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { initProject } from './init.js';
-import { info, type IoHost } from './io-host.js';
+import { info, type IoHost } from '../kernel/io-host.js';
 import { promote } from './promote.js';
 import type { ModelRegistry } from './registry.js';
 import { trainLocal } from './train.js';
@@ -102,7 +102,7 @@ async function serveAndPredict(
 ): Promise<QuickstartPrediction> {
   const { config } = loaded;
   const [{ serveModel }, { PredictClient }, { loadDataset }] = await Promise.all([
-    import('../serving/serve-model.js'),
+    import('./serve.js'),
     import('../serving/client.js'),
     import('../ml/dataset.js'),
   ]);

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { MlopsError, usageError } from './errors.js';
-import type { IoHost } from './io-host.js';
+import { MlopsError, usageError } from '../kernel/errors.js';
+import type { IoHost } from '../kernel/io-host.js';
 import type { ModelStore, PutStreamOptions } from './ports/model-store.js';
 import type {
   AliasAction,

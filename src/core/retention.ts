@@ -1,5 +1,5 @@
-import { usageError } from './errors.js';
-import { info, type IoHost } from './io-host.js';
+import { usageError } from '../kernel/errors.js';
+import { info, type IoHost } from '../kernel/io-host.js';
 import { mapLimit, type IncompleteVersion, type ModelRegistry } from './registry.js';
 import type { HistoryRecord } from './registry-types.js';
 import { compareVersions, requireVersion } from './version.js';

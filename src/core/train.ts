@@ -1,6 +1,6 @@
 import type { MlopsConfig } from '../config/schema.js';
-import { MlopsError } from './errors.js';
-import { info, type IoHost } from './io-host.js';
+import { MlopsError } from '../kernel/errors.js';
+import { info, type IoHost } from '../kernel/io-host.js';
 import type { ModelRegistry } from './registry.js';
 import type { VersionManifest } from './registry-types.js';
 

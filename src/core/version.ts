@@ -1,4 +1,4 @@
-import { usageError } from './errors.js';
+import { usageError } from '../kernel/errors.js';
 
 /** A registry version `v<major>.<minor>`. */
 export interface VersionName {

@@ -1,6 +1,6 @@
 import type { io } from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { MlopsError } from '../core/errors.js';
+import { MlopsError } from '../kernel/errors.js';
 import type { Tf } from './backend.js';
 import type { Task } from './metrics.js';
 import { isScaler, type Scaler } from './scaler.js';

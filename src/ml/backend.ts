@@ -1,6 +1,6 @@
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type * as TfLayers from '@tensorflow/tfjs-layers';
-import { MlopsError } from '../core/errors.js';
+import { MlopsError } from '../kernel/errors.js';
 
 /**
  * The TensorFlow.js surface mlops uses: tfjs-core plus tfjs-layers, the two halves of the

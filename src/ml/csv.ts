@@ -1,4 +1,4 @@
-import { MlopsError } from '../core/errors.js';
+import { MlopsError } from '../kernel/errors.js';
 
 export interface CsvRow {
   /** 1-based line of the file where the record starts (a quoted field may span lines). */

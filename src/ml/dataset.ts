@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MlopsError } from '../core/errors.js';
+import { MlopsError } from '../kernel/errors.js';
 import { parseCsv } from './csv.js';
 import type { Task } from './metrics.js';
 import { syntheticCsv } from './synthetic.js';

@@ -1,6 +1,6 @@
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { MlopsError } from '../core/errors.js';
+import { MlopsError } from '../kernel/errors.js';
 import { decodePreprocessing, loadModel, type Artifacts } from './artifacts.js';
 import { loadTf, type BackendPreference } from './backend.js';
 import { compileDenseForward } from './dense-forward.js';

@@ -1,7 +1,7 @@
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
 import type { Sequential } from '@tensorflow/tfjs-layers';
 import type { TrainParams } from '../config/schema.js';
-import { MlopsError } from '../core/errors.js';
+import { MlopsError } from '../kernel/errors.js';
 import {
   encodePreprocessing,
   PREPROCESSING_JSON,

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { ServeConfig } from '../config/schema.js';
-import { MlopsError } from '../core/errors.js';
-import { info, type IoHost } from '../core/io-host.js';
+import { MlopsError } from '../kernel/errors.js';
+import { info, type IoHost } from '../kernel/io-host.js';
 import type { Prediction } from '../ml/predictor.js';
 import type { Row } from './batcher.js';
 import { checkContentType } from './body.js';

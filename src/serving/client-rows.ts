@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { MlopsError } from '../core/errors.js';
+import { MlopsError } from '../kernel/errors.js';
 import { parseCsv } from '../ml/csv.js';
 
 /** A row as sent: numbers in feature order, or values keyed by feature name. */

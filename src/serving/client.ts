@@ -1,7 +1,7 @@
-import { MlopsError } from '../core/errors.js';
+import { MlopsError } from '../kernel/errors.js';
 import type { ClientRow } from './client-rows.js';
 import { createHttpClient, type HttpClient } from './http-client.js';
-import { isNetworkErrorCode } from '../core/network-errors.js';
+import { isNetworkErrorCode } from '../kernel/network-errors.js';
 
 export const PROTOCOLS = ['simple', 'tfserving', 'v2'] as const;
 export type Protocol = (typeof PROTOCOLS)[number];

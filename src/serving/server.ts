@@ -1,6 +1,6 @@
 import { createServer, STATUS_CODES, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MlopsError } from '../core/errors.js';
+import { MlopsError } from '../kernel/errors.js';
 import type { ServingApp } from './app.js';
 
 export interface ListenOptions {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MlopsError } from '../../src/core/errors.js';
+import { MlopsError } from '../../src/kernel/errors.js';
 import {
   applyInfra,
   destroyInfra,
@@ -7,10 +7,10 @@ import {
   planInfra,
   selectStacks,
   synthInfra,
-  workloadIdentities,
   type InfraOptions,
 } from '../../src/core/infra.js';
-import { MemoryIoHost, type IoAnswer, type IoRequest } from '../../src/core/io-host.js';
+import { workloadIdentities } from '../../src/manifests/workload-identities.js';
+import { MemoryIoHost, type IoAnswer, type IoRequest } from '../../src/kernel/io-host.js';
 import type {
   InfraRunner,
   PlanSummary,

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MlopsError } from '../../src/core/errors.js';
+import { MlopsError } from '../../src/kernel/errors.js';
 import type { MlopsConfig, MlopsConfigInput } from '../../src/config/schema.js';
 import { synthStacks } from '../../providers/aws/infra/synth.js';
 import { tempDir } from '../support/temp-dir.js';

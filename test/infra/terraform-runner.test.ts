@@ -1,8 +1,8 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MlopsError } from '../../src/core/errors.js';
-import { MemoryIoHost } from '../../src/core/io-host.js';
+import { MlopsError } from '../../src/kernel/errors.js';
+import { MemoryIoHost } from '../../src/kernel/io-host.js';
 import { stateAddresses, summarizePlan } from '../../providers/aws/infra/terraform-json.js';
 import { TerraformRunner } from '../../providers/aws/infra/terraform-runner.js';
 import { isAtLeast, parseTerraformVersion } from '../../providers/aws/infra/terraform-version.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { destroyInfra, planInfra } from '../../src/core/infra.js';
-import { MemoryIoHost } from '../../src/core/io-host.js';
+import { MemoryIoHost } from '../../src/kernel/io-host.js';
 import type { SynthesizedStack } from '../../src/core/ports/infra-runner.js';
 import { TerraformRunner } from '../../providers/aws/infra/terraform-runner.js';
 import { missingTool, toolsRequired } from '../support/tools.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MlopsError } from '../../src/core/errors.js';
+import { MlopsError } from '../../src/kernel/errors.js';
 import { parseCsv } from '../../src/ml/csv.js';
 
 function codeOf(fn: () => unknown): string | undefined {

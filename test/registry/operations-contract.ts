@@ -7,7 +7,7 @@ import {
   type IoHost,
   type IoRequest,
   type Progress,
-} from '../../src/core/io-host.js';
+} from '../../src/kernel/io-host.js';
 import type { ModelStore } from '../../src/core/ports/model-store.js';
 import { ModelRegistry } from '../../src/core/registry.js';
 import { collectGarbage } from '../../src/core/retention.js';

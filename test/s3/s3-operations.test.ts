@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3ModelStore } from '../../providers/aws/s3-model-store.js';
 import { FsModelStore } from '../../providers/local/fs-model-store.js';
 import { copyVersion } from '../../src/core/copy.js';
-import { MemoryIoHost } from '../../src/core/io-host.js';
+import { MemoryIoHost } from '../../src/kernel/io-host.js';
 import { ModelRegistry } from '../../src/core/registry.js';
 import { newVersion } from '../registry/registry-contract.js';
 import { registryOperationsContract } from '../registry/operations-contract.js';

@@ -1,8 +1,8 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3ModelStore, type S3StoreOptions } from '../../providers/aws/s3-model-store.js';
-import { readDataUri } from '../../src/cli/store.js';
-import type { MlopsError } from '../../src/core/errors.js';
+import { readDataUri } from '../../providers/store-factory.js';
+import type { MlopsError } from '../../src/kernel/errors.js';
 import { ModelRegistry } from '../../src/core/registry.js';
 import { newVersion, registryContract } from '../registry/registry-contract.js';
 import { startS3rver, type S3rverHandle } from '../support/s3rver.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryIoHost } from '../../src/core/io-host.js';
+import { MemoryIoHost } from '../../src/kernel/io-host.js';
 import { createServingApp } from '../../src/serving/app.js';
 import { ServingMetrics } from '../../src/serving/metrics.js';
 import { fakeSource, parseMetrics } from './fixture.js';

@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
-import { MemoryIoHost } from '../../src/core/io-host.js';
+import { MemoryIoHost } from '../../src/kernel/io-host.js';
 import type { ModelRegistry } from '../../src/core/registry.js';
 import { openRegistry } from '../../src/index.js';
 import type { Prediction, Predictor } from '../../src/ml/predictor.js';
 import type { ModelSource } from '../../src/serving/model-source.js';
-import { serveModel, type ServingHandle } from '../../src/serving/serve-model.js';
+import { serveModel, type ServingHandle } from '../../src/core/serve.js';
 import { runMlops, type RunResult } from '../support/run-mlops.js';
 
 export const IRIS_FEATURES = ['sepal_length_cm', 'sepal_width_cm', 'petal_length_cm', 'petal_width_cm'];

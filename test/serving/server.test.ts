@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServingHandle } from '../../src/serving/serve-model.js';
+import type { ServingHandle } from '../../src/core/serve.js';
 import { tempDir } from '../support/temp-dir.js';
 import { http, IRIS_FEATURES, irisProject, parseMetrics, SETOSA, startServer, VIRGINICA } from './fixture.js';
 

@@ -1,4 +1,4 @@
-import { MlopsError } from '../../src/core/errors.js';
+import { MlopsError } from '../../src/kernel/errors.js';
 
 /** The MlopsError code a promise rejects with, or undefined when it resolves; other errors rethrow. */
 export async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {

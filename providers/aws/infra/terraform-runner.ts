@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { execa } from 'execa';
-import { MlopsError } from '../../../src/core/errors.js';
-import type { Level } from '../../../src/core/io-host.js';
+import { MlopsError } from '../../../src/kernel/errors.js';
+import type { Level } from '../../../src/kernel/io-host.js';
 import type {
   InfraRunner,
   RunnerContext,

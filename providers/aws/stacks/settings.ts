@@ -1,6 +1,6 @@
 import type { MlopsConfig } from '../../../src/config/schema.js';
-import { MlopsError } from '../../../src/core/errors.js';
-import { workloadIdentities } from '../../../src/core/infra.js';
+import { MlopsError } from '../../../src/kernel/errors.js';
+import { workloadIdentities } from '../../../src/manifests/workload-identities.js';
 import { cidrSubnet, formatCidr, parseCidr } from './cidr.js';
 
 /**

@@ -13,12 +13,7 @@ export default defineCommand({
       name: 'config',
       async run() {
         if (!(config instanceof Error)) return { status: 'ok', detail: config.file };
-        const hint = (config as { hint?: string }).hint;
-        return {
-          status: 'warn',
-          detail: config.message.split('\n').join('; '),
-          ...(hint ? { fix: hint } : {}),
-        };
+        return doctor.checkFromError(config, 'warn');
       },
     };
     const checks: DoctorCheck[] = [
@@ -34,12 +29,7 @@ export default defineCommand({
             return { status: 'ok', detail: `terraform ${version}` };
           } catch (error) {
             // Only `mlops infra` needs it: a miss is a warning, not a failure of the local workflow.
-            const hint = (error as { hint?: string }).hint;
-            return {
-              status: 'warn',
-              detail: `${(error as Error).message} (needed by mlops infra)`,
-              ...(hint ? { fix: hint } : {}),
-            };
+            return doctor.checkFromError(error, 'warn', ' (needed by mlops infra)');
           }
         },
       },

@@ -1,4 +1,4 @@
-import { usageError } from '../../core/errors.js';
+import { usageError } from '../../kernel/errors.js';
 import { defineCommand } from '../command.js';
 
 export default defineCommand<{ to?: string }>({
@@ -21,17 +21,9 @@ export default defineCommand<{ to?: string }>({
       );
     }
     const config = await ctx.config();
-    const [{ resolveRegistryUri }, { openStore }, { ModelRegistry }, { copyVersion }] = await Promise.all([
-      import('../../config/load.js'),
-      import('../store.js'),
-      import('../../core/registry.js'),
-      import('../../core/copy.js'),
-    ]);
-    const source = (await ctx.registry(config)).withIo(ctx.io);
-    const targetStore = await openStore(resolveRegistryUri(flags.to, config.dir), {
-      region: config.config.region,
-    });
-    const target = new ModelRegistry(targetStore, source.model, { io: ctx.io });
+    const { copyVersion } = await import('../../core/copy.js');
+    const source = await ctx.registry(config);
+    const target = await ctx.registry(config, flags.to);
     const result = await copyVersion({ source, target, ref: ref ?? '', actor: ctx.actor(), io: ctx.io });
     return {
       json: result,

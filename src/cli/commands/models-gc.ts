@@ -1,5 +1,5 @@
-import { usageError } from '../../core/errors.js';
 import { defineCommand } from '../command.js';
+import { numberFlag } from '../flags.js';
 import { table } from '../terminal.js';
 
 interface GcFlags {
@@ -37,14 +37,9 @@ export default defineCommand<GcFlags>({
   ],
   async handler(ctx, _args, flags) {
     const config = await ctx.config();
-    const keep = flags.keep === undefined ? config.config.retention.keepLastAliasChanges : Number(flags.keep);
-    if (!Number.isInteger(keep) || keep < 0) {
-      throw usageError(
-        `--keep "${flags.keep}" is not a whole number.`,
-        'MLOPS_USAGE_E1002',
-        'e.g. --keep 10',
-      );
-    }
+    const keep =
+      numberFlag('--keep', flags.keep, { min: 0, max: 1_000_000, integer: true, example: '--keep 10' }) ??
+      config.config.retention.keepLastAliasChanges;
     const olderThan = flags.olderThan ?? `${config.config.retention.days}d`;
     const { collectGarbage, parseAge } = await import('../../core/retention.js');
     const olderThanMs = parseAge(olderThan);

@@ -1,4 +1,4 @@
-import { usageError } from '../../core/errors.js';
+import { usageError } from '../../kernel/errors.js';
 import { defineCommand } from '../command.js';
 
 /**

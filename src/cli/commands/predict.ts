@@ -1,8 +1,9 @@
 import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
-import { MlopsError, usageError } from '../../core/errors.js';
+import { MlopsError, usageError } from '../../kernel/errors.js';
 import { defineCommand } from '../command.js';
 import type { CommandContext } from '../context.js';
+import { numberFlag } from '../flags.js';
 import { formatNumber, table } from '../terminal.js';
 
 interface PredictFlags {
@@ -47,12 +48,16 @@ export default defineCommand<PredictFlags>({
       throw usageError(
         `--protocol ${flags.protocol} is not one of ${PROTOCOL_NAMES.join(', ')}.`,
         'MLOPS_USAGE_E1002',
+        `e.g. --protocol ${PROTOCOL_NAMES[0]} (the server speaks all of them)`,
       );
     }
-    const batchSize = Number(flags.batchSize);
-    if (!Number.isInteger(batchSize) || batchSize < 1) {
-      throw usageError(`--batch-size ${flags.batchSize} is not a positive integer.`, 'MLOPS_USAGE_E1002');
-    }
+    const batchSize =
+      numberFlag('--batch-size', flags.batchSize, {
+        min: 1,
+        max: 100_000,
+        integer: true,
+        example: '--batch-size 500',
+      }) ?? 500;
     const url = flags.url ?? (await defaultUrl(ctx));
     // undici parses HTTP with llhttp compiled to WebAssembly, which V8 re-optimizes in background
     // threads that node waits for before exiting: ~100 ms of a ~250 ms command. The baseline wasm

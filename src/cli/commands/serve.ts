@@ -1,5 +1,5 @@
-import { usageError } from '../../core/errors.js';
 import { defineCommand } from '../command.js';
+import { numberFlag } from '../flags.js';
 
 interface ServeFlags {
   port?: string;
@@ -8,15 +8,6 @@ interface ServeFlags {
   version?: string;
   drainDelay?: string;
 }
-
-const number = (flag: string, value: string | undefined, max: number): number | undefined => {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > max) {
-    throw usageError(`${flag} ${value} is not a number from 0 to ${max}.`, 'MLOPS_USAGE_E1002');
-  }
-  return n;
-};
 
 export default defineCommand<ServeFlags>({
   name: 'serve',
@@ -44,15 +35,21 @@ export default defineCommand<ServeFlags>({
   ],
   examples: ['mlops serve', 'mlops serve --port 9000 --alias staging', 'mlops serve --version v1.0 --json'],
   async handler(ctx, _args, flags) {
-    const port = number('--port', flags.port, 65_535);
-    const drainDelay = number('--drain-delay', flags.drainDelay, 3600) ?? 0;
+    const port = numberFlag('--port', flags.port, {
+      min: 0,
+      max: 65_535,
+      integer: true,
+      example: '--port 8080 (0 picks a free port)',
+    });
+    const drainDelay =
+      numberFlag('--drain-delay', flags.drainDelay, { min: 0, max: 3600, example: '--drain-delay 5' }) ?? 0;
     const config = await ctx.config({
       'serve.port': port,
       'serve.host': flags.host,
       'serve.alias': flags.alias,
     });
     const registry = await ctx.registry(config);
-    const { serveModel } = await import('../../serving/serve-model.js');
+    const { serveModel } = await import('../../core/serve.js');
     const handle = await serveModel({
       registry,
       serve: config.config.serve,

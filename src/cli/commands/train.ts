@@ -1,4 +1,4 @@
-import { usageError } from '../../core/errors.js';
+import { usageError } from '../../kernel/errors.js';
 import { defineCommand } from '../command.js';
 import { formatNumber, table } from '../terminal.js';
 
@@ -85,10 +85,7 @@ export default defineCommand<TrainFlags>({
       gitCommit: await gitCommit(config.dir),
       major: flags.major,
       signal: ctx.process.signal,
-      readData: async (uri) => {
-        const { readDataUri } = await import('../store.js');
-        return readDataUri(uri, { region: config.config.region, env: ctx.process.env });
-      },
+      readData: (uri) => ctx.readData(config, uri),
     });
     return {
       json: result,

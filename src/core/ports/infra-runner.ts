@@ -1,5 +1,5 @@
 import type { MlopsConfig } from '../../config/schema.js';
-import type { IoHost } from '../io-host.js';
+import type { IoHost } from '../../kernel/io-host.js';
 
 /**
  * The port between the infra use-cases and whatever turns the stacks into cloud resources (CDKTF +

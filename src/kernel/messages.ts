@@ -29,7 +29,6 @@ export const MESSAGES = {
   MLOPS_REGISTRY_E4005: 'the registry URI is not supported',
   MLOPS_REGISTRY_E4006: 'the version name is not of the form v<major>.<minor>',
   MLOPS_REGISTRY_E4007: 'an object that must be created only once already exists',
-  MLOPS_REGISTRY_E4008: 'the registry has no model of that name',
   MLOPS_REGISTRY_E4009: 'a registry object is corrupt',
   MLOPS_REGISTRY_E4010: 'the registry store cannot be reached or read',
   MLOPS_REGISTRY_E4011: 'the S3 bucket of the registry does not exist',
@@ -44,7 +43,6 @@ export const MESSAGES = {
   MLOPS_MODEL_E5002: 'the saved model cannot be loaded',
   // environment (exit 1)
   MLOPS_ENV_E6001: 'a required tool is missing',
-  MLOPS_ENV_E6002: 'the file system refused an operation',
   // infrastructure (exit 1)
   MLOPS_INFRA_E7001: 'terraform is missing or of an unsupported version',
   MLOPS_INFRA_E7002: 'a terraform command failed',

@@ -1,6 +1,13 @@
-import { MlopsError, usageError } from '../core/errors.js';
-import type { ModelStore } from '../core/ports/model-store.js';
+import type { MlopsConfig } from '../src/config/schema.js';
+import type { ModelStore } from '../src/core/ports/model-store.js';
+import { ModelRegistry } from '../src/core/registry.js';
+import type { IoHost } from '../src/kernel/io-host.js';
+import { MlopsError, usageError } from '../src/kernel/errors.js';
 
+/**
+ * How every S3 use (the registry, s3:// training data, `models copy` destinations) reaches S3. One
+ * object, built once from the configuration, so that no use can forget the endpoint or the region.
+ */
 export interface OpenStoreOptions {
   /** The configured AWS region (s3:// stores); default AWS_REGION, else us-east-1. */
   readonly region?: string;
@@ -28,12 +35,12 @@ function quietSdkNodeNotice(): void {
  */
 export async function openStore(uri: string, options: OpenStoreOptions = {}): Promise<ModelStore> {
   if (uri.startsWith('file://')) {
-    const { FsModelStore } = await import('../../providers/local/fs-model-store.js');
+    const { FsModelStore } = await import('./local/fs-model-store.js');
     return new FsModelStore(uri);
   }
   if (uri.startsWith('s3://')) {
     quietSdkNodeNotice();
-    const { S3ModelStore } = await import('../../providers/aws/s3-model-store.js');
+    const { S3ModelStore } = await import('./aws/s3-model-store.js');
     return new S3ModelStore(uri, { region: options.region, endpoint: options.endpoint, env: options.env });
   }
   throw usageError(
@@ -56,8 +63,8 @@ export async function readDataUri(uri: string, options: OpenStoreOptions = {}): 
   }
   quietSdkNodeNotice();
   const [{ S3ModelStore }, { parseS3Uri }] = await Promise.all([
-    import('../../providers/aws/s3-model-store.js'),
-    import('../../providers/aws/s3-uri.js'),
+    import('./aws/s3-model-store.js'),
+    import('./aws/s3-uri.js'),
   ]);
   const { bucket, prefix: key } = parseS3Uri(uri);
   if (!key || uri.endsWith('/')) {
@@ -66,9 +73,11 @@ export async function readDataUri(uri: string, options: OpenStoreOptions = {}): 
       hint: 'give the object of the CSV file, e.g. s3://my-bucket/data/train.csv',
     });
   }
-  const bytes = await new S3ModelStore(`s3://${bucket}`, { region: options.region, env: options.env }).get(
-    key,
-  );
+  const bytes = await new S3ModelStore(`s3://${bucket}`, {
+    region: options.region,
+    endpoint: options.endpoint,
+    env: options.env,
+  }).get(key);
   if (!bytes) {
     throw new MlopsError(`cannot read the dataset ${uri}: no such object`, {
       code: 'MLOPS_DATA_E3001',
@@ -76,4 +85,19 @@ export async function readDataUri(uri: string, options: OpenStoreOptions = {}): 
     });
   }
   return bytes;
+}
+
+/** The S3 settings of a configuration: its region and its S3-compatible endpoint (`registry.endpoint`). */
+export const storeOptions = (
+  config: Pick<MlopsConfig, 'region' | 'registryEndpoint'>,
+  env?: OpenStoreOptions['env'],
+): OpenStoreOptions => ({ region: config.region, endpoint: config.registryEndpoint, env });
+
+/** One model's registry on the store its URI selects (file:// or s3://): the CLI's and the library's. */
+export async function openRegistry(
+  uri: string,
+  model: string,
+  options: OpenStoreOptions & { readonly io?: IoHost } = {},
+): Promise<ModelRegistry> {
+  return new ModelRegistry(await openStore(uri, options), model, { io: options.io });
 }

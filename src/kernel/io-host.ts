@@ -1,4 +1,5 @@
 import { usageError } from './errors.js';
+import type { EventName } from './events.js';
 import type { MessageCode } from './messages.js';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error' | 'result';
@@ -6,8 +7,8 @@ export type Level = 'debug' | 'info' | 'warn' | 'error' | 'result';
 /** A structured event from the core. The host decides where it goes (stderr text, JSON Lines, nowhere). */
 export interface IoEvent<T = unknown> {
   readonly level: Level;
-  /** The `event` name of the JSON Lines stream, e.g. `epoch`, `registered`. */
-  readonly event: string;
+  /** The `event` name of the JSON Lines stream, e.g. `epoch`, `registered` (registered in events.ts). */
+  readonly event: EventName;
   /** Human text; the host may decorate it. */
   readonly message: string;
   readonly data?: T;
@@ -47,7 +48,11 @@ export interface SelectRequest {
 export type IoRequest = ConfirmRequest | InputRequest | SelectRequest;
 export type IoAnswer<R extends IoRequest> = R extends ConfirmRequest ? boolean : string;
 
-/** Progress of a long step (epochs, bytes); hosts draw a bar on a terminal and stay silent elsewhere. */
+/**
+ * Progress of a long step; hosts draw on a terminal only, never in CI or under --json. With a total
+ * (epochs, bytes) it is a bar of `done` out of it; without one (terraform, a server coming up) a
+ * spinner, whose text `update(_, detail)` changes.
+ */
 export interface Progress {
   update(done: number, detail?: string): void;
   done(): void;
@@ -60,7 +65,7 @@ export interface Progress {
 export interface IoHost {
   notify<T>(event: IoEvent<T>): void;
   request<R extends IoRequest>(request: R): Promise<IoAnswer<R>>;
-  progress(label: string, total: number): Progress;
+  progress(label: string, total?: number): Progress;
 }
 
 /** A host for library use and tests: remembers events, answers requests from their headless answer. */
@@ -82,14 +87,14 @@ export class MemoryIoHost implements IoHost {
   }
 }
 
-export const info = <T>(event: string, message: string, data?: T): IoEvent<T> => ({
+export const info = <T>(event: EventName, message: string, data?: T): IoEvent<T> => ({
   level: 'info',
   event,
   message,
   data,
 });
 
-export type { MessageCode };
+export type { EventName, MessageCode };
 
 /** The error a headless run gets instead of a prompt: it names the flag that answers the question. */
 export const missingAnswer = (request: IoRequest) =>

@@ -1,0 +1,50 @@
+/**
+ * Every `event` name mlops emits: the JSON Lines of streaming commands (`train --json`, `serve --json`,
+ * `predict --json` with --file …) and the IoHost events of the library. CI scripts match on these, so
+ * a name is never renamed or reused; fields of an event may be added, never renamed. A test checks that
+ * every event emitted in the source is listed here and that every one listed is emitted.
+ */
+export const EVENTS = {
+  // any streaming command
+  failed: 'the command failed; carries {error: {message, hint, code}} (last line)',
+  // init and quickstart
+  initialized: 'a project was scaffolded: {dir, files, skipped}',
+  step: 'a quickstart step finished: {step, …}',
+  // training
+  dataset: 'the training data was read: {source, rows, features, classes}',
+  epoch: 'one training epoch ended: {epoch, epochs, loss, valLoss, …}',
+  trained: 'training ended, before registration: {metrics, epochs, seconds}',
+  registered: 'the new version is in the registry: {model, version, metrics} (last line of train)',
+  // registry
+  copying: 'a copy to another registry started: {version, from, to}',
+  copied: 'a version was copied to another registry: {model, version, from, to, artifacts, bytes}',
+  promoted: 'an alias now points at a version: {model, alias, version, previous}',
+  'rolled-back': 'an alias went back to its previous version: {model, alias, version, previous}',
+  unchanged: 'promote found the alias already at that version',
+  'gc-removed': 'gc removed (or with --dry-run would remove) a version',
+  'gc-removed-incomplete': 'gc removed a version abandoned mid-write',
+  'gc-skipped': 'gc could not remove a version (it stays)',
+  // serving
+  serving: 'the server listens and serves a version: {url, model, version, alias, backend, engine, pid}',
+  reloaded: 'hot reload swapped in a new version: {from, to}',
+  'reload-failed': 'a new version could not be loaded; the old one keeps serving',
+  'poll-failed': 'the alias could not be read this time; polling goes on',
+  'request-failed': 'a request failed inside the server (answered 500)',
+  stopped: 'the server stopped: {reason, drained, requests}',
+  // predict
+  'ignored-columns': 'predict --file dropped columns the model does not use (e.g. the label)',
+  'version-changed': 'the served version changed while predict --file was sending batches',
+  // infra
+  'stack-synthesized': 'a stack was synthesized: {stack, dir, resources}',
+  'stack-planned': 'terraform planned a stack: {stack, add, change, destroy}',
+  'stack-deferred': 'a stack was not planned because a stack it depends on has pending changes',
+  'stack-applying': 'terraform apply of a stack started: {stack}',
+  'stack-applied': 'a stack was applied: {stack, summary}',
+  'stack-destroying': 'terraform destroy of a stack started: {stack}',
+  'stack-destroyed': 'a stack was destroyed: {stack, summary}',
+  'apply-declined': 'infra up was declined at the confirmation',
+  'destroy-declined': 'infra down was declined at the confirmation',
+  terraform: 'one line of terraform output (debug)',
+} as const;
+
+export type EventName = keyof typeof EVENTS;
