@@ -25,7 +25,7 @@ export interface OpenStoreOptions {
  * notice for mlops's maintainers (who pin the SDK), not for its users, and noise on their stderr.
  * A user's own setting of the variable wins.
  */
-function quietSdkNodeNotice(): void {
+export function quietSdkNodeNotice(): void {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 }
 

@@ -20,7 +20,13 @@ interface SdkErrorShape {
   readonly errors?: readonly { readonly code?: string }[];
 }
 
-const BAD_KEYS = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken']);
+/** S3 error codes of credentials it does not accept (unknown key, wrong secret, expired session). */
+export const BAD_KEYS = new Set([
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'ExpiredToken',
+  'InvalidToken',
+]);
 
 const shape = (error: unknown): SdkErrorShape =>
   typeof error === 'object' && error !== null ? (error as SdkErrorShape) : {};

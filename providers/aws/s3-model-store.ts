@@ -1,6 +1,7 @@
 import {
   DeleteObjectsCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
@@ -8,7 +9,12 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { Readable } from 'node:stream';
 import { MlopsError } from '../../src/kernel/errors.js';
-import type { ModelStore, PutOptions, PutStreamOptions } from '../../src/core/ports/model-store.js';
+import type {
+  ModelStore,
+  ObjectStat,
+  PutOptions,
+  PutStreamOptions,
+} from '../../src/core/ports/model-store.js';
 import { createS3Client, type S3ClientOptions } from './s3-client.js';
 import { isConditionalFailure, isNoSuchKey, s3Error, type S3ErrorContext } from './s3-errors.js';
 import { parseS3Uri } from './s3-uri.js';
@@ -72,6 +78,19 @@ export class S3ModelStore implements ModelStore {
         new GetObjectCommand({ Bucket: this.bucket, Key: this.root + key }),
       );
       return response.Body ? await response.Body.transformToByteArray() : new Uint8Array();
+    } catch (error) {
+      if (isNoSuchKey(error)) return undefined;
+      throw s3Error(error, this.context('read', key));
+    }
+  }
+
+  /** HeadObject: the size without the body. */
+  async stat(key: string): Promise<ObjectStat | undefined> {
+    try {
+      const response = await this.client.send(
+        new HeadObjectCommand({ Bucket: this.bucket, Key: this.root + key }),
+      );
+      return { size: response.ContentLength ?? 0 };
     } catch (error) {
       if (isNoSuchKey(error)) return undefined;
       throw s3Error(error, this.context('read', key));

@@ -14,6 +14,8 @@ export interface CliEnv {
   readonly cwd: string;
   /** Aborted on Ctrl-C (bin/mlops); long operations stop cleanly and exit 130. */
   readonly signal?: AbortSignal;
+  /** The parent process when this one started: a server stops when it goes away. */
+  readonly parentPid?: number;
 }
 
 export interface GlobalOptions {
@@ -39,6 +41,8 @@ export interface CommandContext {
   registry(loaded: LoadedConfig, uri?: string): Promise<ModelRegistry>;
   /** Reads an `s3://` data file with the configuration's S3 settings (the registry's endpoint, region). */
   readData(loaded: LoadedConfig, uri: string): Promise<Uint8Array>;
+  /** `npm install` (offline) in a project that init just made. */
+  installDependencies(dir: string): Promise<void>;
   /** Who is acting, for manifests and alias history. */
   actor(): string;
 }

@@ -3,7 +3,7 @@ import type { MessageCode } from '../kernel/messages.js';
 
 export interface ErrorReport {
   readonly message: string;
-  readonly hint: string | undefined;
+  readonly hint: string;
   readonly code: MessageCode | string;
   readonly exitCode: number;
   readonly stack: string | undefined;
@@ -27,7 +27,7 @@ export function toErrorReport(error: unknown): ErrorReport {
   if (isInterrupt(error)) {
     return {
       message: 'Interrupted.',
-      hint: undefined,
+      hint: 'Stopped on request (Ctrl-C). Run the command again when you are ready.',
       code: 'MLOPS_INTERRUPTED',
       exitCode: 130,
       stack: undefined,

@@ -42,7 +42,7 @@ export class CliIoHost implements IoHost {
     if (json && streaming && event.level !== 'debug') {
       stdout.write(`${JSON.stringify({ event: event.event, ...(event.data ?? {}) })}\n`);
     }
-    if (!this.humanToStderr || !event.message) return;
+    if (!this.humanToStderr || !event.message || event.level === 'result') return;
     if (event.level === 'debug' && !verbose) return;
     if (quiet && event.level !== 'warn' && event.level !== 'error') return;
     const prefix =

@@ -4,16 +4,18 @@ import { COMMANDS } from './commands/index.js';
 import { actorName, type CliEnv, type CommandContext, type GlobalOptions } from './context.js';
 import { toErrorReport } from './handle-errors.js';
 import { packageVersion } from '../kernel/package-root.js';
+import { quietOnClosedPipe } from './closed-pipe.js';
 import { CliIoHost } from './io-host.js';
 import { createStyle } from './terminal.js';
 
 export function processEnv(): CliEnv {
   return {
-    stdout: process.stdout,
-    stderr: process.stderr,
+    stdout: quietOnClosedPipe(process.stdout),
+    stderr: quietOnClosedPipe(process.stderr),
     stdin: process.stdin,
     env: process.env,
     cwd: process.cwd(),
+    parentPid: process.ppid,
   };
 }
 
@@ -237,7 +239,11 @@ function createContext(
         import('../config/load.js'),
         import('../../providers/store-factory.js'),
       ]);
-      return openRegistry(resolveRegistryUri(uri ?? config.config.registry, config.dir), config.config.name, {
+      // A URI from the command line resolves against the current directory, the config's against its file.
+      const resolved = uri
+        ? resolveRegistryUri(uri, cli.cwd)
+        : resolveRegistryUri(config.config.registry, config.dir);
+      return openRegistry(resolved, config.config.name, {
         ...storeOptions(config.config, cli.env),
         io,
       });
@@ -245,6 +251,15 @@ function createContext(
     async readData(config, uri) {
       const { readDataUri, storeOptions } = await import('../../providers/store-factory.js');
       return readDataUri(uri, storeOptions(config.config, cli.env));
+    },
+    async installDependencies(dir) {
+      const progress = io.progress(`Linking mlops into ${dir} (npm install --offline)`);
+      try {
+        const { npmInstall } = await import('../../providers/local/npm-install.js');
+        await npmInstall(dir, cli.env);
+      } finally {
+        progress.done();
+      }
     },
     actor: () => actorName(cli.env),
   };

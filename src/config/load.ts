@@ -1,11 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
-import { configError } from '../kernel/errors.js';
+import { configError, usageError } from '../kernel/errors.js';
 import { configSchema, type MlopsConfig } from './schema.js';
 import { formatIssues, type Origin } from './diagnostics.js';
 import { envOverrides } from './env.js';
 import { deepMerge, setPath, type JsonObject } from './merge.js';
+import { isDataPath } from './paths.js';
 
 export const CONFIG_FILE = 'mlops.config.json';
 
@@ -21,6 +22,7 @@ export interface LoadConfigOptions {
 }
 
 export interface LoadedConfig {
+  /** Paths from flags and MLOPS_* variables are absolute already (resolved against `cwd`). */
   readonly config: MlopsConfig;
   /** The config file; relative paths inside it resolve against its directory. */
   readonly file: string;
@@ -41,7 +43,18 @@ function readJson(file: string): JsonObject {
   try {
     text = readFileSync(file, 'utf8');
   } catch (cause) {
-    throw configError(`Cannot read ${file}: ${(cause as Error).message}`, 'MLOPS_CONFIG_E2001');
+    if ((cause as NodeJS.ErrnoException).code === 'EISDIR') {
+      throw usageError(
+        `--config ${file} is a directory, not a configuration file.`,
+        'MLOPS_USAGE_E1005',
+        `Pass the file: --config ${path.join(file, CONFIG_FILE)}`,
+      );
+    }
+    throw configError(
+      `Cannot read ${file}: ${(cause as Error).message}`,
+      'MLOPS_CONFIG_E2001',
+      'Check that the file exists and that you may read it.',
+    );
   }
   try {
     const value: unknown = JSON.parse(text);
@@ -103,12 +116,12 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
     );
   }
   for (const { path: key, value, origin } of envOverrides(env)) {
-    merged = setPath(merged, key, value);
+    merged = setPath(merged, key, fromCommandLine(key, value, options.cwd));
     origins.set(key, origin);
   }
   for (const [key, value] of Object.entries(options.overrides ?? {})) {
     if (value === undefined) continue;
-    merged = setPath(merged, key, value);
+    merged = setPath(merged, key, fromCommandLine(key, value, options.cwd));
     origins.set(key, `flag for ${key}`);
   }
   const final = parseOrThrow(merged, (issuePath) => originOf(origins, issuePath) ?? fileName);
@@ -116,11 +129,26 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
   return { config, file, dir: path.dirname(file), envName };
 }
 
+/**
+ * Fields that hold a local path. A relative one means the config file's directory when the file sets
+ * it, and the current directory when a flag or an MLOPS_* variable does, as with any command-line
+ * tool: those are made absolute here, so that later resolution against the config directory keeps them.
+ */
+const PATH_FIELDS: Readonly<Record<string, (value: string, cwd: string) => string>> = {
+  'data.source': (value, cwd) => (isDataPath(value) ? path.resolve(cwd, value) : value),
+  registry: (value, cwd) => resolveRegistryUri(value, cwd),
+};
+
+function fromCommandLine(key: string, value: unknown, cwd: string): unknown {
+  const resolve = PATH_FIELDS[key];
+  return resolve !== undefined && typeof value === 'string' && value !== '' ? resolve(value, cwd) : value;
+}
+
 function parseOrThrow(value: unknown, originFor: (path: string) => Origin): z.output<typeof configSchema> {
   const result = configSchema.safeParse(value);
   if (result.success) return result.data;
   throw configError(
-    formatIssues(result.error.issues, value, originFor),
+    formatIssues(result.error.issues, value, originFor, configSchema),
     'MLOPS_CONFIG_E2003',
     'Fix the fields above; the JSON Schema in "$schema" lists what each allows.',
   );

@@ -4,6 +4,7 @@ import { MlopsError, usageError } from '../kernel/errors.js';
 import type { IoHost } from '../kernel/io-host.js';
 import {
   STACK_NAMES,
+  type DerivedSetting,
   type InfraRunner,
   type PlanSummary,
   type ResourceChange,
@@ -21,7 +22,7 @@ import {
 
 export interface InfraOptions {
   readonly config: MlopsConfig;
-  /** The directory of the config file; the default synth directory lives under it. */
+  /** The directory of the config file: the default synth directory lives under it, derived names hash it. */
   readonly configDir: string;
   readonly io: IoHost;
   readonly runner: InfraRunner;
@@ -78,36 +79,87 @@ const addSummaries = (summaries: readonly PlanSummary[]): PlanSummary =>
     },
   );
 
-async function synthesize(options: InfraOptions, stacks: readonly StackName[]): Promise<SynthesizedStack[]> {
+/**
+ * Runs `work` under a spinner (a wait without a known total: terraform, S3 calls). The spinner stops
+ * before anything else can ask a question; lines printed meanwhile (terraform's) go above it.
+ */
+export async function waiting<T>(io: IoHost, label: string, work: () => Promise<T>): Promise<T> {
+  const progress = io.progress(label);
+  try {
+    return await work();
+  } finally {
+    progress.done();
+  }
+}
+
+/**
+ * Synthesizes the stacks; `deploy` (everything that runs terraform) first checks that every setting a
+ * deployment needs is there, and reports all that are not in one configuration error.
+ */
+async function synthesize(
+  options: InfraOptions,
+  stacks: readonly StackName[],
+  purpose: 'preview' | 'deploy',
+): Promise<{ stacks: SynthesizedStack[]; defaults: readonly DerivedSetting[] }> {
   const only = options.stack === undefined ? undefined : stacks[0];
   const result = await options.runner.synth({
     config: options.config,
     outDir: outDirOf(options),
     stack: only,
+    purpose,
+    projectDir: options.configDir,
   });
-  return stacks.map((name) => {
+  const synthesized = stacks.map((name) => {
     const stack = result.stacks.find((s) => s.stack === name);
     if (!stack) {
       throw new MlopsError(`synthesis produced no ${name} stack`, {
         code: 'MLOPS_INTERNAL_E9000',
+        hint: 'This is a bug in mlops. Run again with --verbose and report the output.',
         source: 'internal',
       });
     }
     return stack;
   });
+  return { stacks: synthesized, defaults: result.defaults };
 }
+
+/** The deploy-mode synthesis, then the terraform check: configuration problems come before tool ones. */
+async function prepare(options: InfraOptions, names: readonly StackName[]): Promise<SynthesizedStack[]> {
+  const { stacks } = await synthesize(options, names, 'deploy');
+  await options.runner.check(context(options));
+  return stacks;
+}
+
+const initStack = (options: InfraOptions, stack: SynthesizedStack, ctx: RunnerContext): Promise<void> =>
+  waiting(options.io, `${stack.stack}: terraform init`, () => options.runner.init(stack, ctx));
+
+const planStack = (
+  options: InfraOptions,
+  stack: SynthesizedStack,
+  destroy: boolean,
+  ctx: RunnerContext,
+): Promise<StackPlan> =>
+  waiting(options.io, `${stack.stack}: terraform plan${destroy ? ' -destroy' : ''}`, () =>
+    options.runner.plan(stack, { destroy }, ctx),
+  );
 
 // ---------------------------------------------------------------------------------------------- synth
 
 export interface InfraSynthResult {
   readonly outDir: string;
   readonly stacks: readonly SynthesizedStack[];
+  /** Values chosen because the config leaves them open (derived bucket name, local state). */
+  readonly defaults: readonly DerivedSetting[];
 }
 
-/** Writes `DIR/stacks/<stack>/cdk.tf.json` for every (or the selected) stack. Needs no terraform. */
+/**
+ * Writes `DIR/stacks/<stack>/cdk.tf.json` for every (or the selected) stack. Needs no terraform and
+ * works in any project: what only a deployment needs (an S3 bucket, a state bucket) is derived when
+ * absent, and each derived value is reported with the setting that replaces it.
+ */
 export async function synthInfra(options: InfraOptions): Promise<InfraSynthResult> {
   const names = selectStacks(options.stack);
-  const stacks = await synthesize(options, names);
+  const { stacks, defaults } = await synthesize(options, names, 'preview');
   for (const s of stacks) {
     options.io.notify({
       level: 'info',
@@ -116,7 +168,15 @@ export async function synthInfra(options: InfraOptions): Promise<InfraSynthResul
       data: s,
     });
   }
-  return { outDir: outDirOf(options), stacks };
+  for (const d of defaults) {
+    options.io.notify({
+      level: 'info',
+      event: 'setting-derived',
+      message: `${d.setting} = ${d.value}: ${d.reason}. Before \`mlops infra plan\`: ${d.howToSet}.`,
+      data: d,
+    });
+  }
+  return { outDir: outDirOf(options), stacks, defaults };
 }
 
 // ----------------------------------------------------------------------------------------------- plan
@@ -141,8 +201,7 @@ export interface InfraPlanResult {
 export async function planInfra(options: InfraOptions): Promise<InfraPlanResult> {
   const names = selectStacks(options.stack);
   const ctx = context(options);
-  await options.runner.check(ctx);
-  const stacks = await synthesize(options, names);
+  const stacks = await prepare(options, names);
   const reports: StackPlanReport[] = [];
   const pending = new Set<StackName>();
   for (const stack of stacks) {
@@ -159,8 +218,8 @@ export async function planInfra(options: InfraOptions): Promise<InfraPlanResult>
       reports.push({ stack: stack.stack, status: 'deferred', summary: null, changes: [], reason });
       continue;
     }
-    await options.runner.init(stack, ctx);
-    const plan = await options.runner.plan(stack, {}, ctx);
+    await initStack(options, stack, ctx);
+    const plan = await planStack(options, stack, false, ctx);
     if (hasChanges(plan.summary)) pending.add(stack.stack);
     notifyPlan(options.io, plan.stack, plan.summary, false);
     reports.push({ stack: stack.stack, status: 'planned', summary: plan.summary, changes: plan.changes });
@@ -209,7 +268,9 @@ async function runPlan(
     message: `${doing} ${plan.stack}…`,
     data: { stack: plan.stack },
   });
-  await options.runner.apply(plan, ctx);
+  await waiting(options.io, `${plan.stack}: terraform apply${plan.destroy ? ' (destroy)' : ''}`, () =>
+    options.runner.apply(plan, ctx),
+  );
   options.io.notify({
     level: 'info',
     event: kind === 'apply' ? 'stack-applied' : 'stack-destroyed',
@@ -259,12 +320,11 @@ async function confirm(
 export async function applyInfra(options: InfraOptions): Promise<InfraApplyResult> {
   const names = selectStacks(options.stack);
   const ctx = context(options);
-  await options.runner.check(ctx);
-  const stacks = await synthesize(options, names);
+  const stacks = await prepare(options, names);
   const reports: StackApplyReport[] = [];
   for (const [index, stack] of stacks.entries()) {
-    await options.runner.init(stack, ctx);
-    const plan = await options.runner.plan(stack, {}, ctx);
+    await initStack(options, stack, ctx);
+    const plan = await planStack(options, stack, false, ctx);
     notifyPlan(options.io, stack.stack, plan.summary, false);
     if (!hasChanges(plan.summary)) {
       reports.push({ stack: stack.stack, status: 'unchanged', summary: plan.summary });
@@ -303,14 +363,16 @@ export async function applyInfra(options: InfraOptions): Promise<InfraApplyResul
 export async function destroyInfra(options: InfraOptions): Promise<InfraApplyResult> {
   const names = selectStacks(options.stack).reverse();
   const ctx = context(options);
-  await options.runner.check(ctx);
-  const stacks = await synthesize(options, names);
+  const stacks = await prepare(options, names);
   const plans: StackPlan[] = [];
   for (const stack of stacks) {
-    await options.runner.init(stack, ctx);
+    await initStack(options, stack, ctx);
     // A stack never applied has nothing to destroy, and planning it would fail on the missing outputs
     // of the stacks it reads (after a partial `up`, say).
-    if ((await options.runner.stateResources(stack, ctx)).length === 0) {
+    const applied = await waiting(options.io, `${stack.stack}: terraform show`, () =>
+      options.runner.stateResources(stack, ctx),
+    );
+    if (applied.length === 0) {
       options.io.notify({
         level: 'info',
         event: 'stack-planned',
@@ -319,7 +381,7 @@ export async function destroyInfra(options: InfraOptions): Promise<InfraApplyRes
       });
       continue;
     }
-    const plan = await options.runner.plan(stack, { destroy: true }, ctx);
+    const plan = await planStack(options, stack, true, ctx);
     notifyPlan(options.io, stack.stack, plan.summary, true);
     plans.push(plan);
   }
@@ -376,12 +438,13 @@ export interface InfraOutputResult {
 export async function infraOutput(options: InfraOptions): Promise<InfraOutputResult> {
   const names = selectStacks(options.stack);
   const ctx = context(options);
-  await options.runner.check(ctx);
-  const stacks = await synthesize(options, names);
+  const stacks = await prepare(options, names);
   const result: Partial<Record<StackName, Record<string, StackOutputValue>>> = {};
   for (const stack of stacks) {
-    await options.runner.init(stack, ctx);
-    result[stack.stack] = await options.runner.output(stack, ctx);
+    await initStack(options, stack, ctx);
+    result[stack.stack] = await waiting(options.io, `${stack.stack}: terraform output`, () =>
+      options.runner.output(stack, ctx),
+    );
   }
   return { stacks: result };
 }

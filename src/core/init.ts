@@ -18,6 +18,11 @@ export interface InitOptions {
   readonly region?: string;
   readonly label?: string;
   readonly force?: boolean;
+  /**
+   * Installs the project's dependencies (the CLI runs `npm install --offline` there). Called only when the
+   * project links this copy of mlops (see mlopsDependency), so that it never reaches the network.
+   */
+  readonly installDependencies?: (dir: string) => Promise<void>;
 }
 
 export interface InitResult {
@@ -26,6 +31,24 @@ export interface InitResult {
   readonly dataset: string;
   readonly files: readonly string[];
   readonly overwritten: readonly string[];
+  /** How the project depends on mlops: `file:…` (this checkout, linked and installed) or `^x.y.z`. */
+  readonly mlopsDependency: string;
+  /** Whether `npx mlops` in the project runs this copy now (the link was installed). */
+  readonly installed: boolean;
+}
+
+/**
+ * How a new project depends on the mlops that made it. Installed from a registry (this copy lives in a
+ * node_modules folder), the published version range. Run from a checkout, a `file:` link to it: the
+ * version range would make `npx mlops` ask the public registry for a package that is not this one.
+ */
+export function mlopsDependency(
+  projectDir: string,
+  root = packageRoot(),
+  version = packageVersion(),
+): string {
+  if (root.split(path.sep).includes('node_modules')) return `^${version}`;
+  return `file:${path.relative(projectDir, root).split(path.sep).join('/') || '.'}`;
 }
 
 const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -134,6 +157,15 @@ async function dataFor(dataset: string, label: string | undefined, dir: string) 
 /** Scaffolds a project. Never overwrites a file unless `force` (or the person confirms it). */
 export async function initProject(options: InitOptions): Promise<InitResult> {
   const dir = path.resolve(options.dir);
+  const stat = await fs.stat(dir).catch(() => undefined);
+  if (stat && !stat.isDirectory()) {
+    throw usageError(
+      `${dir} is a file, not a directory.`,
+      'MLOPS_USAGE_E1005',
+      'Give a new or existing directory: mlops init my-model',
+    );
+  }
+  const dependency = mlopsDependency(dir);
   const { name, dataset, registry, region } = await answers(options);
   const { data, files: dataFiles } = await dataFor(dataset, options.label, dir);
   const templates = path.join(packageRoot(), 'templates');
@@ -145,7 +177,10 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
     dataSource: data.source,
     label: options.label ?? 'the last column',
     imagePrefix: name,
-    mlopsVersion: packageVersion(),
+    mlopsDependency: dependency,
+    predictExample: data.source.endsWith('.csv')
+      ? `npx mlops predict --wait 10 --file ${data.source}   # predict rows of a CSV (waits for the server)`
+      : `npx mlops predict --wait 10 --data '[0.1, 0.2, 0.3, 0.4]'   # one row, features in order`,
   };
   const read = async (file: string) => render(await fs.readFile(path.join(templates, file), 'utf8'), values);
   const files: PlannedFile[] = [
@@ -178,6 +213,32 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
     }
   }
   await writeFiles(dir, files);
+  const installed = await linkMlops(options, dir, dependency);
   options.io.notify(info('initialized', `Created ${name} in ${dir} (${files.length} files).`, { dir, name }));
-  return { dir, name, dataset, files: files.map((f) => f.path), overwritten: existing };
+  return {
+    dir,
+    name,
+    dataset,
+    files: files.map((f) => f.path),
+    overwritten: existing,
+    mlopsDependency: dependency,
+    installed,
+  };
+}
+
+/** Installs a `file:` link to this mlops; a failure leaves a working project and says what to run. */
+async function linkMlops(options: InitOptions, dir: string, dependency: string): Promise<boolean> {
+  if (!dependency.startsWith('file:') || !options.installDependencies) return false;
+  try {
+    await options.installDependencies(dir);
+    return true;
+  } catch (error) {
+    options.io.notify({
+      level: 'warn',
+      event: 'install-failed',
+      message: `Could not install the project's link to mlops (${error instanceof Error ? error.message : String(error)}); run npm install in ${dir}.`,
+      data: { dir, dependency },
+    });
+    return false;
+  }
 }

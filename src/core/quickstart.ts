@@ -14,6 +14,8 @@ export interface QuickstartOptions {
   readonly force?: boolean;
   /** Opens the registry a config names (the caller picks the store implementation). */
   readonly openRegistry: (config: LoadedConfig) => Promise<ModelRegistry>;
+  /** See InitOptions.installDependencies. */
+  readonly installDependencies?: (dir: string) => Promise<void>;
 }
 
 /** What the quickstart's short-lived server answered for one row of the data. */
@@ -50,6 +52,7 @@ export async function quickstart(options: QuickstartOptions): Promise<Quickstart
     registry: 'file://.mlops/registry',
     region: 'us-east-1',
     force: options.force,
+    installDependencies: options.installDependencies,
   });
   const loaded = loadConfig({ cwd: dir, configPath: path.join(dir, 'mlops.config.json') });
   const registry = await options.openRegistry(loaded);
@@ -113,7 +116,7 @@ async function serveAndPredict(
     cwd: loaded.dir,
     seed: config.train.seed,
   });
-  const row = Object.fromEntries(dataset.features.map((f, j) => [f, dataset.x[0]?.[j] ?? 0]));
+  const row = Object.fromEntries(dataset.features.map((f, j) => [f, dataset.x[j] ?? 0])); // row 0
   const server = await serveModel({
     registry,
     serve: { ...config.serve, host: '127.0.0.1', port: 0, alias },

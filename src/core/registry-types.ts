@@ -28,7 +28,8 @@ export interface AliasRecord {
   readonly previous: string | null;
 }
 
-export type AliasAction = 'promote' | 'rollback';
+/** `repair`: `promote --force` rewrote an alias object that could not be read. */
+export type AliasAction = 'promote' | 'rollback' | 'repair';
 
 export interface HistoryRecord {
   readonly alias: string;
@@ -37,6 +38,8 @@ export interface HistoryRecord {
   readonly to: string;
   readonly at: string;
   readonly by: string;
+  /** For a repair: what was wrong with the alias object it rewrote. */
+  readonly reason?: string;
 }
 
 export interface VersionSummary {
@@ -44,4 +47,17 @@ export interface VersionSummary {
   readonly createdAt: string;
   readonly metrics: Readonly<Record<string, number>>;
   readonly aliases: readonly string[];
+}
+
+/** A version whose manifest cannot be used (`models list --json` lists them under `damaged`). */
+export interface DamagedVersion {
+  readonly version: string;
+  readonly reason: string;
+}
+
+/** An alias object that cannot be read, and the command that rewrites it. */
+export interface DamagedAlias {
+  readonly alias: string;
+  readonly reason: string;
+  readonly repair: string;
 }

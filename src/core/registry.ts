@@ -1,7 +1,11 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { MlopsError, usageError } from '../kernel/errors.js';
-import type { IoHost } from '../kernel/io-host.js';
-import type { ModelStore, PutStreamOptions } from './ports/model-store.js';
+import type { ModelStore } from './ports/model-store.js';
+import * as aliases from './registry/aliases.js';
+import * as artifacts from './registry/artifacts.js';
+import * as cleanup from './registry/cleanup.js';
+import { RegistryObjects, type RegistryOptions } from './registry/objects.js';
+import { importVersion, type ArtifactSource, type ImportResult } from './registry/transfers.js';
+import { verifyVersions, type VersionCheck } from './registry/verify.js';
+import * as versions from './registry/versions.js';
 import type {
   AliasAction,
   AliasRecord,
@@ -10,564 +14,153 @@ import type {
   VersionManifest,
   VersionSummary,
 } from './registry-types.js';
-import { compareVersions, formatVersion, nextVersion, parseVersion, requireVersion } from './version.js';
 
-export const MANIFEST = 'manifest.json';
-/** Written first and exclusively: reserves a version number so that concurrent writers never share one. */
-export const CLAIM = '_claim.json';
-const ALIAS_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-const MiB = 1024 * 1024;
-/**
- * Parallel small reads (manifests, aliases, history): enough to hide S3's per-request latency on
- * 1,000 versions, within the SDK's 50 sockets.
- */
-const READ_CONCURRENCY = 32;
-/** Artifacts in flight at once (each may itself upload several parts in parallel). */
-const TRANSFER_CONCURRENCY = 4;
-/** Transfers smaller than this finish before a progress bar would be worth drawing. */
-const PROGRESS_MIN_BYTES = 8 * MiB;
-
-export interface RegistryOptions {
-  /** Where large transfers report progress (a bar on a terminal, nothing elsewhere). */
-  readonly io?: IoHost;
-  /** Bound on parallel small reads (manifests, aliases, history). */
-  readonly concurrency?: number;
-}
-
-/** The content of `_claim.json`. */
-interface ClaimRecord {
-  readonly by: string;
-  readonly at: string;
-  readonly id: string;
-  /** For a copy: the fingerprint of the manifest being copied, so that an interrupted copy can resume. */
-  readonly copyOf?: string;
-}
-
-/** A version number that was claimed but has no manifest: a writer is busy, or crashed. */
-export interface IncompleteVersion {
-  readonly version: string;
-  readonly claimedAt: string | null;
-  readonly claimedBy: string | null;
-}
-
-export interface ImportResult {
-  readonly version: string;
-  /** False when the registry already had the version with the same manifest (nothing was written). */
-  readonly copied: boolean;
-  readonly bytes: number;
-}
-
-/** Streams an artifact's bytes, e.g. from another registry. */
-export type ArtifactSource = (entry: ArtifactEntry) => AsyncIterable<Uint8Array>;
-
-export interface NewVersion {
-  readonly artifacts: Readonly<Record<string, Uint8Array>>;
-  readonly createdBy: string;
-  readonly gitCommit?: string | null;
-  readonly data: VersionManifest['data'];
-  readonly parameters: VersionManifest['parameters'];
-  readonly metrics: VersionManifest['metrics'];
-  readonly backend?: string | null;
-  /** Start the next major (v2.0) instead of the next minor. */
-  readonly major?: boolean;
-  readonly now?: () => Date;
-}
-
-export interface LoadedVersion {
-  readonly manifest: VersionManifest;
-  readonly artifacts: Record<string, Uint8Array>;
-}
-
-const encode = (value: unknown): Uint8Array =>
-  new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
-export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
-
-/** JSON with sorted keys: two manifests are the same when their canonical forms are. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
-}
-
-/**
- * Maps with at most `limit` calls in flight (results in input order). After a failure it starts no new
- * call, waits for those in flight (so that nothing writes behind a caller's cleanup), then rethrows.
- */
-export async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-  const worker = async (): Promise<void> => {
-    while (!failure && next < items.length) {
-      const index = next++;
-      try {
-        results[index] = await fn(items[index] as T, index);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  if (failure) throw failure.error;
-  return results;
-}
-
-async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of chunks) {
-    parts.push(chunk);
-    size += chunk.byteLength;
-  }
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.byteLength;
-  }
-  return out;
-}
-
-function checkArtifactName(name: string): void {
-  // .tmp is the filesystem store's in-progress suffix, invisible to its listing
-  if (
-    name === MANIFEST ||
-    name === CLAIM ||
-    name === '' ||
-    name.includes('/') ||
-    name.startsWith('.') ||
-    name.endsWith('.tmp')
-  ) {
-    throw usageError(`"${name}" cannot be an artifact name.`, 'MLOPS_USAGE_E1002');
-  }
-}
-
-const totalSize = (entries: readonly { readonly size: number }[]): number =>
-  entries.reduce((sum, e) => sum + e.size, 0);
+export { promotionStack, type AliasTable } from './registry/aliases.js';
+export type { ArtifactProblem, LoadedVersion } from './registry/artifacts.js';
+export type { IncompleteVersion } from './registry/cleanup.js';
+export type { RegistryOptions } from './registry/objects.js';
+export type { ArtifactSource, ImportResult } from './registry/transfers.js';
+export type { VersionCheck } from './registry/verify.js';
+export type { Catalog, NewVersion } from './registry/versions.js';
 
 /**
  * One model's registry on any ModelStore (DESIGN.md §4): immutable versions visible once their manifest
- * is written (last), sha256-verified loads, aliases as small objects, append-only history.
+ * is written (last), sha256-verified loads, aliases as small objects, append-only history. A facade:
+ * the work is in registry/ (versions, artifacts, clean-up, aliases and history, transfers, checks).
  */
 export class ModelRegistry {
-  private readonly io: IoHost | undefined;
-  private readonly concurrency: number;
+  private readonly objects: RegistryObjects;
 
   constructor(
     readonly store: ModelStore,
     readonly model: string,
     options: RegistryOptions = {},
   ) {
-    this.io = options.io;
-    this.concurrency = Math.max(1, options.concurrency ?? READ_CONCURRENCY);
+    this.objects = new RegistryObjects(store, model, options);
   }
 
-  /** The same registry reporting transfer progress to `io`. */
-  withIo(io: IoHost): ModelRegistry {
-    return new ModelRegistry(this.store, this.model, { io, concurrency: this.concurrency });
+  /** Models present in the store. */
+  static models(store: ModelStore): Promise<string[]> {
+    return versions.listModels(store);
   }
 
-  private key(...parts: string[]): string {
-    return [this.model, ...parts].join('/');
-  }
-
-  private async readJson<T>(key: string): Promise<T | undefined> {
-    const bytes = await this.store.get(key);
-    if (!bytes) return undefined;
-    try {
-      return JSON.parse(new TextDecoder().decode(bytes)) as T;
-    } catch {
-      throw new MlopsError(`Registry object ${key} in ${this.store.uri} is not valid JSON.`, {
-        code: 'MLOPS_REGISTRY_E4009',
-        hint: 'Restore it from the bucket or file history; mlops never writes partial objects.',
-      });
-    }
-  }
-
-  /** Version names with a manifest (visible), and all names ever claimed (for numbering). */
-  private async scanVersions(): Promise<{ visible: string[]; claimed: string[] }> {
-    const keys = await this.store.list(this.key('versions') + '/');
-    const visible = new Set<string>();
-    const claimed = new Set<string>();
-    const prefix = this.key('versions') + '/';
-    for (const key of keys) {
-      const [version, file] = key.slice(prefix.length).split('/');
-      if (!version || !parseVersion(version)) continue;
-      claimed.add(version);
-      if (file === MANIFEST) visible.add(version);
-    }
-    const byVersion = (a: string, b: string) => compareVersions(requireVersion(a), requireVersion(b));
-    return { visible: [...visible].sort(byVersion), claimed: [...claimed].sort(byVersion) };
-  }
-
-  async versions(): Promise<string[]> {
-    return (await this.scanVersions()).visible;
+  /** Visible versions (with a manifest), oldest first. */
+  versions(): Promise<string[]> {
+    return versions.listVersions(this.objects);
   }
 
   /** Registers a new immutable version; retries with the next number when another writer took one. */
-  async createVersion(input: NewVersion): Promise<VersionManifest> {
-    const now = input.now ?? (() => new Date());
-    const named = Object.entries(input.artifacts).sort(([a], [b]) => a.localeCompare(b));
-    // before claiming a number: a refused name must not leave a claimed, empty version behind
-    for (const [name] of named) checkArtifactName(name);
-    for (let attempt = 0; attempt < 50; attempt++) {
-      const { claimed } = await this.scanVersions();
-      const version = formatVersion(nextVersion(claimed.map(requireVersion), input.major));
-      const claim: ClaimRecord = { by: input.createdBy, at: now().toISOString(), id: randomUUID() };
-      if (!(await this.createOnce(this.key('versions', version, CLAIM), encode(claim)))) {
-        continue;
-      }
-
-      const meter = this.meter(
-        `Uploading ${this.model} ${version}`,
-        totalSize(named.map(([, b]) => ({ size: b.byteLength }))),
-      );
-      let artifacts: ArtifactEntry[];
-      try {
-        artifacts = await mapLimit(named, TRANSFER_CONCURRENCY, async ([name, bytes]) => {
-          await this.store.put(this.key('versions', version, name), bytes, {
-            onProgress: (sent) => meter.report(name, sent),
-          });
-          return { name, sha256: sha256(bytes), size: bytes.byteLength };
-        });
-      } catch (error) {
-        // no manifest was written, so nothing is visible; take back the claim and the parts too
-        await this.removeIncomplete(version).catch(() => undefined);
-        throw error;
-      } finally {
-        meter.done();
-      }
-      const manifest: VersionManifest = {
-        formatVersion: 1,
-        model: this.model,
-        version,
-        createdAt: now().toISOString(),
-        createdBy: input.createdBy,
-        gitCommit: input.gitCommit ?? null,
-        data: input.data,
-        parameters: input.parameters,
-        metrics: input.metrics,
-        backend: input.backend ?? null,
-        artifacts,
-      };
-      if (await this.createOnce(this.key('versions', version, MANIFEST), encode(manifest))) {
-        return manifest;
-      }
-      // Only a writer ignoring the claim could get here; never overwrite, try the next number.
-    }
-    throw new MlopsError(`Could not reserve a new version of ${this.model} after 50 attempts.`, {
-      code: 'MLOPS_REGISTRY_E4007',
-      hint: 'Many registrations are racing; retry in a moment.',
-    });
+  createVersion(input: versions.NewVersion): Promise<VersionManifest> {
+    return versions.createVersion(this.objects, input);
   }
 
-  /** A byte counter over several artifacts, drawn as one bar (in MiB) when the transfer is large. */
-  private meter(label: string, bytes: number): { report(name: string, sent: number): void; done(): void } {
-    if (!this.io || bytes < PROGRESS_MIN_BYTES) return { report: () => undefined, done: () => undefined };
-    const progress = this.io.progress(`${label} (MiB)`, Math.ceil(bytes / MiB));
-    const sent = new Map<string, number>();
-    let sum = 0;
-    return {
-      report(name, bytesSent) {
-        sum += bytesSent - (sent.get(name) ?? 0);
-        sent.set(name, bytesSent);
-        progress.update(Math.floor(sum / MiB));
-      },
-      done: () => progress.done(),
-    };
+  /** A version's manifest; a missing version or a damaged manifest is an error. */
+  manifest(version: string): Promise<VersionManifest> {
+    return versions.readManifest(this.objects, version);
   }
 
-  /**
-   * Exclusive create that also succeeds when the key already holds exactly these bytes: a client retry
-   * of a PUT whose first attempt landed (the reply was lost) gets 412 on its own object. Claims carry a
-   * random id and manifests sit under a claim, so equal bytes mean it was this writer.
-   */
-  private async createOnce(key: string, body: Uint8Array): Promise<boolean> {
-    if (await this.store.put(key, body, { ifAbsent: true })) return true;
-    const existing = await this.store.get(key);
-    return existing !== undefined && Buffer.from(existing).equals(Buffer.from(body));
+  /** Loads every artifact of a version, refusing any whose sha256 or size differs from the manifest. */
+  load(version: string): Promise<artifacts.LoadedVersion> {
+    return artifacts.loadVersion(this.objects, version);
   }
 
-  /** The store's streaming read when it has one, else the whole object as one chunk. */
-  private async readStream(
-    key: string,
-  ): Promise<AsyncIterable<Uint8Array> | Iterable<Uint8Array> | undefined> {
-    if (this.store.getStream) return this.store.getStream(key);
-    const bytes = await this.store.get(key);
-    return bytes && [bytes];
+  /** One artifact of a version by name (verified), without the others; undefined when it has none. */
+  artifact(manifest: VersionManifest, name: string): Promise<Uint8Array | undefined> {
+    return artifacts.loadArtifact(this.objects, manifest, name);
   }
 
-  private async writeStream(
-    key: string,
-    body: AsyncIterable<Uint8Array>,
-    options: PutStreamOptions,
-  ): Promise<boolean> {
-    if (this.store.putStream) return this.store.putStream(key, body, options);
-    return this.store.put(key, await collect(body), options);
+  /** Refuses a version with a missing artifact or one of another size than recorded (a stat each). */
+  checkArtifactSizes(manifest: VersionManifest): Promise<void> {
+    return artifacts.checkArtifactSizes(this.objects, manifest);
   }
 
-  async manifest(version: string): Promise<VersionManifest> {
-    requireVersion(version);
-    const manifest = await this.readJson<VersionManifest>(this.key('versions', version, MANIFEST));
-    if (!manifest) {
-      const known = await this.versions();
-      throw new MlopsError(`Model ${this.model} has no version ${version} in ${this.store.uri}.`, {
-        code: 'MLOPS_REGISTRY_E4001',
-        hint: known.length
-          ? `Known versions: ${known.slice(-10).join(', ')}.`
-          : 'Run `mlops train --local` to register one.',
-      });
-    }
-    return manifest;
+  /** What is wrong with each artifact: by size (a stat each), or with `full` by sha256 (reads all). */
+  artifactProblems(manifest: VersionManifest, full: boolean): Promise<artifacts.ArtifactProblem[]> {
+    return artifacts.artifactProblems(this.objects, manifest, full);
   }
 
-  /**
-   * One artifact as a stream, hashed while it flows (never held whole): the stream fails at its end when
-   * the sha256 or size differs from the manifest, and as soon as it grows past the recorded size.
-   */
-  async *artifactStream(
+  /** One artifact as a verified stream: it fails when the bytes differ from the manifest. */
+  artifactStream(
     version: string,
     entry: ArtifactEntry,
     onBytes?: (received: number) => void,
   ): AsyncGenerator<Uint8Array> {
-    const source = await this.readStream(this.key('versions', version, entry.name));
-    if (!source) throw this.artifactError(version, entry, 'is missing');
-    const hash = createHash('sha256');
-    let size = 0;
-    for await (const chunk of source) {
-      size += chunk.byteLength;
-      if (size > entry.size) throw this.artifactError(version, entry, 'is larger than its manifest says');
-      hash.update(chunk);
-      onBytes?.(size);
-      yield chunk;
-    }
-    if (size !== entry.size || hash.digest('hex') !== entry.sha256) {
-      throw this.artifactError(version, entry, 'does not match its sha256 in the manifest');
-    }
+    return artifacts.artifactStream(this.objects, version, entry, onBytes);
   }
 
-  private artifactError(version: string, entry: ArtifactEntry, problem: string): MlopsError {
-    return new MlopsError(
-      `Artifact ${entry.name} of ${this.model} ${version} in ${this.store.uri} ${problem}; refusing to load it.`,
-      {
-        code: 'MLOPS_REGISTRY_E4002',
-        hint: 'The registry was modified outside mlops. Register a new version or restore the object.',
-      },
-    );
+  /** Re-reads the artifacts of a version from the store and checks them against `entries`. */
+  verifyArtifacts(version: string, entries: readonly ArtifactEntry[]): Promise<void> {
+    return artifacts.verifyArtifacts(this.objects, version, entries);
   }
 
-  /** Loads every artifact of a version and refuses any whose sha256 or size differs from the manifest. */
-  async load(version: string): Promise<LoadedVersion> {
-    const manifest = await this.manifest(version);
-    const meter = this.meter(`Downloading ${this.model} ${version}`, totalSize(manifest.artifacts));
-    try {
-      const loaded = await mapLimit(manifest.artifacts, TRANSFER_CONCURRENCY, async (entry) => {
-        // one buffer of the recorded size, filled as chunks arrive: no second whole-file copy
-        const bytes = new Uint8Array(entry.size);
-        let offset = 0;
-        for await (const chunk of this.artifactStream(version, entry, (n) => meter.report(entry.name, n))) {
-          bytes.set(chunk, offset);
-          offset += chunk.byteLength;
-        }
-        return [entry.name, bytes] as const;
-      });
-      return { manifest, artifacts: Object.fromEntries(loaded) };
-    } finally {
-      meter.done();
-    }
+  /** Checks one version, or all, whole: manifest shape, and every artifact's size and sha256. */
+  verify(version?: string): Promise<VersionCheck[]> {
+    return verifyVersions(this.objects, version);
   }
 
-  /** Re-reads the artifacts of a version from the store and checks them against `entries` (streaming). */
-  async verifyArtifacts(version: string, entries: readonly ArtifactEntry[]): Promise<void> {
-    await mapLimit(entries, TRANSFER_CONCURRENCY, async (entry) => {
-      for await (const _chunk of this.artifactStream(version, entry)) {
-        // only the hash matters
-      }
-    });
+  /** Every visible version with its metrics and aliases, damaged manifests set apart. */
+  catalog(known?: Readonly<Record<string, string>>): Promise<versions.Catalog> {
+    return versions.readCatalog(this.objects, known ?? this.aliases());
   }
 
-  /**
-   * Writes a version from elsewhere (another registry) under its own name and manifest: claim the
-   * name exclusively, stream the artifacts, re-read and verify what arrived, then write the manifest
-   * last, create-if-absent. An identical version already there is a no-op; a different one is refused.
-   * On failure nothing stays visible and the partial version is removed.
-   */
-  async importVersion(
+  /** The usable versions with their metrics and aliases (pass `known` aliases when already read). */
+  async summaries(known?: Readonly<Record<string, string>>): Promise<VersionSummary[]> {
+    return (await this.catalog(known)).versions;
+  }
+
+  /** Deletes a version whole: manifest first, then artifacts, claim last. */
+  deleteVersion(version: string): Promise<void> {
+    return cleanup.deleteVersion(this.objects, version);
+  }
+
+  /** Removes the artifacts and claim of a version that has no manifest (a crashed or aborted writer). */
+  removeIncomplete(version: string): Promise<void> {
+    return cleanup.removeIncomplete(this.objects, version);
+  }
+
+  /** Version numbers claimed without a manifest, with when and by whom. */
+  incompleteVersions(): Promise<cleanup.IncompleteVersion[]> {
+    return cleanup.incompleteVersions(this.objects);
+  }
+
+  /** Writes a version from another registry under its own name and manifest (see transfers.ts). */
+  importVersion(
     manifest: VersionManifest,
     source: ArtifactSource,
     options: { readonly by: string; readonly now?: () => Date },
   ): Promise<ImportResult> {
-    const { version } = manifest;
-    requireVersion(version);
-    if (manifest.model !== this.model) {
-      throw usageError(
-        `Cannot import ${manifest.model} ${version} as model ${this.model}.`,
-        'MLOPS_USAGE_E1002',
-        'Copies keep the model name: open the destination registry for the same model.',
-      );
-    }
-    for (const entry of manifest.artifacts) checkArtifactName(entry.name);
-    const bytes = totalSize(manifest.artifacts);
-    const manifestKey = this.key('versions', version, MANIFEST);
-    const claimKey = this.key('versions', version, CLAIM);
-    const fingerprint = createHash('sha256').update(canonical(manifest)).digest('hex');
-
-    const existing = await this.readJson<VersionManifest>(manifestKey);
-    if (existing) return this.sameOrConflict(existing, manifest, bytes);
-    const at = (options.now ?? (() => new Date()))().toISOString();
-    const claim: ClaimRecord = { by: options.by, at, id: randomUUID(), copyOf: fingerprint };
-    if (!(await this.createOnce(claimKey, encode(claim)))) {
-      const held = await this.readJson<ClaimRecord>(claimKey).catch(() => undefined);
-      // the same copy, interrupted earlier, is resumed; anything else is another writer's version
-      if (held?.copyOf !== fingerprint) {
-        const now = await this.readJson<VersionManifest>(manifestKey);
-        if (now) return this.sameOrConflict(now, manifest, bytes);
-        throw new MlopsError(
-          `${this.model} ${version} is claimed in ${this.store.uri} by another writer (${held?.by ?? 'unknown'}, ${held?.at ?? 'unknown time'}) and has no manifest yet.`,
-          {
-            code: 'MLOPS_REGISTRY_E4015',
-            hint: 'Retry when that writer has finished; if it crashed, `mlops models gc` there removes incomplete versions older than a day.',
-          },
-        );
-      }
-    }
-
-    const meter = this.meter(`Copying ${this.model} ${version}`, bytes);
-    try {
-      await mapLimit(manifest.artifacts, TRANSFER_CONCURRENCY, (entry) =>
-        this.writeStream(this.key('versions', version, entry.name), source(entry), {
-          size: entry.size,
-          onProgress: (sent) => meter.report(entry.name, sent),
-        }),
-      );
-      // on arrival: what the store now holds, not what was sent
-      await this.verifyArtifacts(version, manifest.artifacts);
-    } catch (error) {
-      await this.removeIncomplete(version).catch(() => undefined);
-      throw error;
-    } finally {
-      meter.done();
-    }
-    if (!(await this.createOnce(manifestKey, encode(manifest)))) {
-      // only a writer ignoring the claim gets here
-      const now = await this.readJson<VersionManifest>(manifestKey);
-      if (now) return this.sameOrConflict(now, manifest, bytes);
-    }
-    return { version, copied: true, bytes };
+    return importVersion(this.objects, manifest, source, options);
   }
 
-  private sameOrConflict(existing: VersionManifest, incoming: VersionManifest, bytes: number): ImportResult {
-    if (canonical(existing) === canonical(incoming))
-      return { version: incoming.version, copied: false, bytes };
-    throw new MlopsError(
-      `${this.store.uri} already has ${this.model} ${incoming.version} with different content (created ${existing.createdAt} by ${existing.createdBy}); versions are immutable, refusing to copy over it.`,
-      {
-        code: 'MLOPS_REGISTRY_E4014',
-        hint: `The registries have diverged: compare them with \`mlops models show ${incoming.version} --json\` on each.`,
-      },
-    );
+  /** Writes and removes a small object: fails in seconds when the registry is unreachable or read-only. */
+  checkWritable(by: string): Promise<void> {
+    return this.objects.checkWritable(by);
   }
 
-  /**
-   * Deletes a version: the manifest first (the version disappears at once, as a whole), then its
-   * artifacts, the claim last (so that an interrupted deletion is an incomplete version, never a visible
-   * one with missing artifacts).
-   */
-  async deleteVersion(version: string): Promise<void> {
-    requireVersion(version);
-    await this.store.delete([this.key('versions', version, MANIFEST)]);
-    await this.removeIncomplete(version);
+  /** The alias, or undefined; a damaged alias is an error naming the command that repairs it. */
+  alias(name: string): Promise<AliasRecord | undefined> {
+    return aliases.readAlias(this.objects, name);
   }
 
-  /** Removes the artifacts and claim of a version that has no manifest (a crashed or aborted writer). */
-  async removeIncomplete(version: string): Promise<void> {
-    requireVersion(version);
-    const prefix = this.key('versions', version) + '/';
-    const keys = await this.store.list(prefix);
-    if (keys.includes(prefix + MANIFEST)) {
-      throw new MlopsError(`${this.model} ${version} is complete; refusing to remove it as incomplete.`, {
-        code: 'MLOPS_INTERNAL_E9000',
-      });
-    }
-    const artifacts = keys.filter((key) => key !== prefix + CLAIM);
-    if (artifacts.length) await this.store.delete(artifacts);
-    await this.store.delete([prefix + CLAIM]);
+  /** alias → version, for every alias; a damaged alias is an error naming its repair. */
+  aliases(): Promise<Record<string, string>> {
+    return aliases.readAliases(this.objects);
   }
 
-  /** Version numbers claimed without a manifest, with when and by whom they were claimed. */
-  async incompleteVersions(): Promise<IncompleteVersion[]> {
-    const { visible, claimed } = await this.scanVersions();
-    const complete = new Set(visible);
-    return mapLimit(
-      claimed.filter((v) => !complete.has(v)),
-      this.concurrency,
-      async (version) => {
-        const claim = await this.readJson<ClaimRecord>(this.key('versions', version, CLAIM)).catch(
-          () => undefined,
-        );
-        return { version, claimedAt: claim?.at ?? null, claimedBy: claim?.by ?? null };
-      },
-    );
-  }
-
-  async alias(name: string): Promise<AliasRecord | undefined> {
-    return this.readJson<AliasRecord>(this.key('aliases', `${name}.json`));
-  }
-
-  async aliases(): Promise<Record<string, string>> {
-    const prefix = this.key('aliases') + '/';
-    const keys = (await this.store.list(prefix)).filter((key) => key.endsWith('.json'));
-    const records = await mapLimit(keys, this.concurrency, (key) => this.readJson<AliasRecord>(key));
-    const out: Record<string, string> = {};
-    keys.forEach((key, i) => {
-      const record = records[i];
-      if (record) out[key.slice(prefix.length, -'.json'.length)] = record.version;
-    });
-    return out;
+  /** Every alias, damaged ones set apart with their repair (for listings that must stay usable). */
+  aliasTable(): Promise<aliases.AliasTable> {
+    return aliases.readAliasTable(this.objects);
   }
 
   /** An alias name or a version name → a version name. */
-  async resolve(ref: string): Promise<string> {
-    if (parseVersion(ref)) return ref;
-    const record = await this.alias(ref);
-    if (!record) {
-      throw new MlopsError(`Model ${this.model} has no alias "${ref}".`, {
-        code: 'MLOPS_REGISTRY_E4003',
-        hint: `Point it at a version first: mlops promote <version> --alias ${ref}.`,
-      });
-    }
-    return record.version;
+  resolve(ref: string): Promise<string> {
+    return aliases.resolveRef(this.objects, ref);
   }
 
-  /** Every visible version with its metrics and aliases; manifests are read in parallel, bounded. */
-  /** Every visible version with its metrics and aliases (pass `aliases` when you already read them). */
-  async summaries(known?: Readonly<Record<string, string>>): Promise<VersionSummary[]> {
-    const [versions, aliases] = await Promise.all([this.versions(), known ?? this.aliases()]);
-    const manifests = await mapLimit(versions, this.concurrency, (version) =>
-      this.readJson<VersionManifest>(this.key('versions', version, MANIFEST)),
-    );
-    const out: VersionSummary[] = [];
-    versions.forEach((version, i) => {
-      const manifest = manifests[i];
-      // deleted (models gc) between the listing and the read: no longer a version
-      if (!manifest) return;
-      out.push({
-        version,
-        createdAt: manifest.createdAt,
-        metrics: manifest.metrics,
-        aliases: Object.keys(aliases).filter((alias) => aliases[alias] === version),
-      });
-    });
-    return out;
-  }
-
-  /** Points `alias` at `version` (which must exist) and appends the change to history. */
+  /**
+   * Points `alias` at `version` (which must exist) and appends the change to history; `repair`
+   * rewrites a damaged alias object.
+   */
   async setAlias(
     alias: string,
     version: string,
@@ -575,73 +168,22 @@ export class ModelRegistry {
     action: AliasAction = 'promote',
     now: () => Date = () => new Date(),
   ): Promise<HistoryRecord> {
-    if (!ALIAS_NAME.test(alias)) {
-      throw usageError(
-        `"${alias}" is not a valid alias name.`,
-        'MLOPS_USAGE_E1002',
-        'Aliases are lowercase letters, digits and "-", e.g. production, staging.',
-      );
-    }
     await this.manifest(version);
-    const current = await this.alias(alias);
-    const at = now().toISOString();
-    const record: AliasRecord = { version, updatedAt: at, updatedBy: by, previous: current?.version ?? null };
-    const change: HistoryRecord = { alias, action, from: current?.version ?? null, to: version, at, by };
-    // History first: an alias change that is not in history must never exist.
-    await this.appendHistory(change);
-    await this.store.put(this.key('aliases', `${alias}.json`), encode(record));
-    return change;
-  }
-
-  private async appendHistory(change: HistoryRecord): Promise<void> {
-    const stamp = change.at.replace(/[:.]/g, '-');
-    for (let n = 0; n < 1000; n++) {
-      const name = `${stamp}${n ? `-${String(n).padStart(3, '0')}` : ''}-${change.alias}.json`;
-      if (await this.createOnce(this.key('history', name), encode(change))) return;
-    }
-    throw new MlopsError('Could not append to the alias history.', { code: 'MLOPS_REGISTRY_E4007' });
+    return aliases.setAlias(this.objects, alias, version, by, action, now);
   }
 
   /** Every alias change, oldest first; optionally of one alias. */
-  async history(alias?: string): Promise<HistoryRecord[]> {
-    const keys = await this.store.list(this.key('history') + '/');
-    const records = await mapLimit(keys, this.concurrency, (key) => this.readJson<HistoryRecord>(key));
-    return records
-      .filter((r): r is HistoryRecord => r !== undefined && (alias === undefined || r.alias === alias))
-      .sort((a, b) => a.at.localeCompare(b.at));
+  history(alias?: string): Promise<HistoryRecord[]> {
+    return aliases.readHistory(this.objects, alias);
+  }
+
+  /** The version a rollback of `alias` goes back to: the one before its latest promotion. */
+  rollbackTarget(alias: string): Promise<string> {
+    return aliases.rollbackTarget(this.objects, alias);
   }
 
   /** Points the alias back at the version it had before its latest promotion (undo, repeatable). */
-  async rollback(alias: string, by: string, now?: () => Date): Promise<HistoryRecord> {
-    const stack = promotionStack(await this.history(alias));
-    stack.pop();
-    const target = stack.at(-1);
-    if (!target) {
-      throw new MlopsError(`Alias "${alias}" of ${this.model} has no earlier version to roll back to.`, {
-        code: 'MLOPS_REGISTRY_E4004',
-        hint: 'Promote a specific version instead: mlops promote <version>.',
-      });
-    }
-    return this.setAlias(alias, target, by, 'rollback', now);
+  async rollback(alias: string, by: string, now: () => Date = () => new Date()): Promise<HistoryRecord> {
+    return this.setAlias(alias, await this.rollbackTarget(alias), by, 'rollback', now);
   }
-
-  /** Models present in the store. */
-  static async models(store: ModelStore): Promise<string[]> {
-    const names = new Set<string>();
-    for (const key of await store.list('')) {
-      const [model, kind] = key.split('/');
-      if (model && kind === 'versions') names.add(model);
-    }
-    return [...names].sort();
-  }
-}
-
-/** Replays history: a promotion pushes its version, a rollback pops one. The top is the alias's version. */
-export function promotionStack(history: readonly HistoryRecord[]): string[] {
-  const stack: string[] = [];
-  for (const change of history) {
-    if (change.action === 'rollback') stack.pop();
-    else stack.push(change.to);
-  }
-  return stack;
 }

@@ -1,7 +1,8 @@
 import { usageError } from '../kernel/errors.js';
 import { info, type IoHost } from '../kernel/io-host.js';
-import { mapLimit, type IncompleteVersion, type ModelRegistry } from './registry.js';
-import type { HistoryRecord } from './registry-types.js';
+import type { IncompleteVersion, ModelRegistry } from './registry.js';
+import { mapLimit } from './registry/map-limit.js';
+import type { DamagedVersion, HistoryRecord } from './registry-types.js';
 import { compareVersions, requireVersion } from './version.js';
 
 const UNITS: Readonly<Record<string, number>> = {
@@ -136,20 +137,27 @@ export interface GcResult {
   /** Incomplete versions (claimed, no manifest) removed, or that would be. */
   readonly incomplete: readonly IncompleteVersion[];
   readonly kept: RetentionPlan['keep'];
+  /** Versions whose manifest is damaged: never removed by gc (`mlops models verify` reports them). */
+  readonly damaged: readonly DamagedVersion[];
   /** False when a person declined the confirmation. */
   readonly confirmed: boolean;
 }
 
-async function plan(options: CollectGarbageOptions, now: Date): Promise<RetentionPlan> {
+/** The plan over the usable versions; damaged ones are set apart, never candidates. */
+async function plan(
+  options: CollectGarbageOptions,
+  now: Date,
+): Promise<RetentionPlan & { readonly damaged: readonly DamagedVersion[] }> {
   const { registry } = options;
-  const [versions, aliases, history, incomplete] = await Promise.all([
-    registry.summaries(),
-    registry.aliases(),
+  // a damaged alias stops gc: what it protects cannot be known
+  const aliases = await registry.aliases();
+  const [catalog, history, incomplete] = await Promise.all([
+    registry.catalog(aliases),
     registry.history(),
     registry.incompleteVersions(),
   ]);
-  return planRetention({
-    versions,
+  const planned = planRetention({
+    versions: catalog.versions,
     aliases,
     history,
     incomplete,
@@ -157,6 +165,7 @@ async function plan(options: CollectGarbageOptions, now: Date): Promise<Retentio
     olderThanMs: options.olderThanMs,
     keepLastAliasChanges: options.keepLastAliasChanges,
   });
+  return { ...planned, damaged: catalog.damaged };
 }
 
 /**
@@ -182,6 +191,7 @@ export async function collectGarbage(options: CollectGarbageOptions): Promise<Gc
     removed,
     incomplete,
     kept: first.keep,
+    damaged: first.damaged,
     confirmed,
   });
   const count = first.remove.length + first.incomplete.length;

@@ -9,7 +9,8 @@ import type { ModelRegistry } from './registry.js';
 
 /**
  * Models from a registry: every artifact is verified against its manifest's sha256 (registry.load)
- * before tfjs sees it. tfjs is imported here, lazily, so that the HTTP parts load without it.
+ * before tfjs sees it. tfjs is imported here, lazily, so that the HTTP parts load without it. The
+ * predictor does not check rows: the serving input layer has (src/serving/inputs.ts).
  */
 export function registrySource(
   registry: ModelRegistry,
@@ -23,7 +24,11 @@ export function registrySource(
         registry.load(version),
         import('../ml/predictor.js'),
       ]);
-      return { version, predictor: await loadPredictor(artifacts, { backend: options.backend ?? 'auto' }) };
+      const predictor = await loadPredictor(artifacts, {
+        backend: options.backend ?? 'auto',
+        checkRows: false,
+      });
+      return { version, predictor };
     },
   };
 }

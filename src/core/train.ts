@@ -1,6 +1,5 @@
 import type { MlopsConfig } from '../config/schema.js';
-import { MlopsError } from '../kernel/errors.js';
-import { info, type IoHost } from '../kernel/io-host.js';
+import { info, outcome, type IoHost } from '../kernel/io-host.js';
 import type { ModelRegistry } from './registry.js';
 import type { VersionManifest } from './registry-types.js';
 
@@ -38,15 +37,19 @@ export function summarizeMetrics(metrics: object): Record<string, number> {
 /** Trains the configured model in-process and registers it as a new version. */
 export async function trainLocal(options: TrainLocalOptions): Promise<TrainResult> {
   const { config, io, registry } = options;
+  // seconds now rather than after minutes of training: the registry is reachable and writable
+  await registry.checkWritable(options.actor);
   const { loadDataset, loadTf, trainModel } = await import('../ml/index.js');
   const { backend } = await loadTf(config.train.backend);
+  // A spinner while a large file streams in (seconds for millions of rows); nothing in CI.
+  const reading = io.progress(`Reading ${config.data.source}`);
   const dataset = await loadDataset(config.data.source, {
     label: config.data.label,
     task: config.train.task,
     cwd: options.configDir,
     seed: config.train.seed,
     readUri: options.readData,
-  });
+  }).finally(() => reading.done());
   io.notify(
     info(
       'dataset',
@@ -67,6 +70,7 @@ export async function trainLocal(options: TrainLocalOptions): Promise<TrainResul
 
   const progress = io.progress('Training', config.train.epochs);
   let trained;
+  // trainModel's errors are MlopsErrors already (it wraps tfjs failures itself): no second wrap here.
   try {
     trained = await trainModel(dataset, config.train, {
       signal: options.signal,
@@ -75,13 +79,6 @@ export async function trainLocal(options: TrainLocalOptions): Promise<TrainResul
         const acc = e.valAccuracy === undefined ? '' : ` val_acc ${e.valAccuracy.toFixed(3)}`;
         progress.update(e.epoch, `loss ${e.loss.toFixed(4)} val_loss ${e.valLoss.toFixed(4)}${acc}`);
       },
-    });
-  } catch (error) {
-    if (MlopsError.is(error)) throw error;
-    throw new MlopsError(`Training failed: ${(error as Error).message}`, {
-      code: 'MLOPS_TRAIN_E5001',
-      hint: 'Check the data and hyper-parameters (run with --verbose for details).',
-      cause: error,
     });
   } finally {
     progress.done();
@@ -109,7 +106,7 @@ export async function trainLocal(options: TrainLocalOptions): Promise<TrainResul
     major: options.major,
   });
   io.notify(
-    info('registered', `Registered ${registry.model} ${manifest.version} in ${registry.store.uri}.`, {
+    outcome('registered', `Registered ${registry.model} ${manifest.version} in ${registry.store.uri}.`, {
       model: registry.model,
       version: manifest.version,
       metrics,

@@ -1,4 +1,5 @@
 import { usageError } from '../kernel/errors.js';
+import { refusePathLike } from './registry/names.js';
 
 /** A registry version `v<major>.<minor>`. */
 export interface VersionName {
@@ -14,6 +15,7 @@ export function parseVersion(text: string): VersionName | undefined {
 }
 
 export function requireVersion(text: string): VersionName {
+  refusePathLike(text, 'version');
   const version = parseVersion(text);
   if (!version) {
     throw usageError(

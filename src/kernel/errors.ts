@@ -7,8 +7,8 @@ export type ErrorSource = 'usage' | 'config' | 'operation' | 'internal';
 
 export interface MlopsErrorOptions {
   readonly code: MessageCode;
-  /** One line saying what to do about it. */
-  readonly hint?: string;
+  /** One line saying what to do about it: every error a user sees has one. */
+  readonly hint: string;
   /** @default 'operation' */
   readonly source?: ErrorSource;
   readonly cause?: unknown;
@@ -20,7 +20,7 @@ export interface MlopsErrorOptions {
  */
 export class MlopsError extends Error {
   readonly code: MessageCode;
-  readonly hint: string | undefined;
+  readonly hint: string;
   readonly source: ErrorSource;
 
   constructor(message: string, options: MlopsErrorOptions) {
@@ -37,8 +37,8 @@ export class MlopsError extends Error {
   }
 }
 
-export const usageError = (message: string, code: MessageCode, hint?: string): MlopsError =>
+export const usageError = (message: string, code: MessageCode, hint: string): MlopsError =>
   new MlopsError(message, { code, hint, source: 'usage' });
 
-export const configError = (message: string, code: MessageCode, hint?: string): MlopsError =>
+export const configError = (message: string, code: MessageCode, hint: string): MlopsError =>
   new MlopsError(message, { code, hint, source: 'config' });

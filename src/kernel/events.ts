@@ -10,6 +10,7 @@ export const EVENTS = {
   // init and quickstart
   initialized: 'a project was scaffolded: {dir, files, skipped}',
   step: 'a quickstart step finished: {step, …}',
+  'install-failed': "init could not install the project's link to mlops: {dir, dependency}",
   // training
   dataset: 'the training data was read: {source, rows, features, classes}',
   epoch: 'one training epoch ended: {epoch, epochs, loss, valLoss, …}',
@@ -45,6 +46,14 @@ export const EVENTS = {
   'apply-declined': 'infra up was declined at the confirmation',
   'destroy-declined': 'infra down was declined at the confirmation',
   terraform: 'one line of terraform output (debug)',
+  'setting-derived':
+    'infra synth or bootstrap chose a value the config leaves open: {setting, value, reason, howToSet}',
+  'state-bucket-ready':
+    'infra bootstrap finished: {bucket, region, created, changes} (changes [] on a no-op)',
+  'operation-unsupported':
+    'the S3-compatible server lacks an operation, so bootstrap could not read or set a setting: {setting, operation}',
+  'config-updated': 'infra bootstrap --write-config wrote infra.state into the config file: {file, path}',
+  'bootstrap-declined': 'infra bootstrap was declined at the confirmation: nothing was changed',
 } as const;
 
 export type EventName = keyof typeof EVENTS;

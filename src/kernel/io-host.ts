@@ -2,6 +2,10 @@ import { usageError } from './errors.js';
 import type { EventName } from './events.js';
 import type { MessageCode } from './messages.js';
 
+/**
+ * `result`: the outcome of the command itself (`registered`, `promoted`): a streaming `--json` run gets
+ * it as a JSON line like any event, but a person reads it once, in the command's own output.
+ */
 export type Level = 'debug' | 'info' | 'warn' | 'error' | 'result';
 
 /** A structured event from the core. The host decides where it goes (stderr text, JSON Lines, nowhere). */
@@ -89,6 +93,14 @@ export class MemoryIoHost implements IoHost {
 
 export const info = <T>(event: EventName, message: string, data?: T): IoEvent<T> => ({
   level: 'info',
+  event,
+  message,
+  data,
+});
+
+/** The command's outcome as an event (see Level): not repeated as human text beside the command's output. */
+export const outcome = <T>(event: EventName, message: string, data?: T): IoEvent<T> => ({
+  level: 'result',
   event,
   message,
   data,

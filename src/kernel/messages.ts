@@ -8,6 +8,9 @@ export const MESSAGES = {
   MLOPS_USAGE_E1002: 'an argument or flag has an invalid value',
   MLOPS_USAGE_E1003: 'the command belongs to a part of mlops that has not landed yet',
   MLOPS_USAGE_E1004: 'a file would be overwritten without --force',
+  MLOPS_USAGE_E1005: 'a directory was expected and a file was given (init DIR, --config)',
+  MLOPS_USAGE_E1010: 'a version or alias name contains a path separator or is "." or ".." (path traversal)',
+  MLOPS_USAGE_E1020: 'a --param names no training parameter (the message suggests the closest one)',
   MLOPS_CONFIG_E2001: 'the configuration file is missing',
   MLOPS_CONFIG_E2002: 'the configuration file is not valid JSON',
   MLOPS_CONFIG_E2003: 'the configuration does not match the schema',
@@ -38,6 +41,10 @@ export const MESSAGES = {
   MLOPS_REGISTRY_E4014: 'the destination registry already has that version with different content',
   MLOPS_REGISTRY_E4015:
     'the version is claimed by another writer in the destination registry but has no manifest',
+  MLOPS_REGISTRY_E4016: 'a version manifest is damaged (not JSON, or not the shape of a manifest)',
+  MLOPS_REGISTRY_E4017:
+    'an alias object is damaged; `mlops promote VERSION --alias NAME --force` rewrites it (recorded in history)',
+  MLOPS_REGISTRY_E4018: 'a registry operation did not finish within its time bound (stalled disk or mount)',
   // training and models (exit 1)
   MLOPS_TRAIN_E5001: 'training failed',
   MLOPS_MODEL_E5002: 'the saved model cannot be loaded',
@@ -49,6 +56,10 @@ export const MESSAGES = {
   MLOPS_INFRA_E7003: 'the stack name is not one of network, cluster, addons, registry',
   MLOPS_INFRA_E7004: 'applying or destroying headless needs --auto-approve',
   MLOPS_INFRA_E7005: 'the infrastructure configuration is inconsistent',
+  MLOPS_INFRA_E7006:
+    'settings infra plan/up/down/output need are missing (the error lists every missing or invalid one)',
+  MLOPS_INFRA_E7007: 'the state bucket exists but belongs to another account or denies these credentials',
+  MLOPS_INFRA_E7008: 'an S3 call of infra bootstrap failed (credentials, permissions, network)',
   // interruption and internal
   MLOPS_INTERRUPTED: 'the operation was interrupted (exit 130)',
   MLOPS_INTERNAL_E9000: 'an unexpected error; a bug in mlops',
@@ -59,6 +70,8 @@ export const MESSAGES = {
   MLOPS_SERVE_E8004: 'the prediction server answered something that is not a prediction',
   MLOPS_SERVE_E8005: 'the rows to predict (--data, --file) cannot be read',
   MLOPS_SERVE_E8006: 'the server cannot listen on the host and port',
+  MLOPS_SERVE_E8007: 'the rows file for predict lacks a column the model needs (the message names it)',
+  MLOPS_SERVE_E8008: 'the predict --out file cannot be written (unknown type, or the path is not writable)',
 } as const;
 
 export type MessageCode = keyof typeof MESSAGES;

@@ -46,6 +46,7 @@ export async function saveModel(tf: Tf, model: LayersModel): Promise<Artifacts> 
   if (saved?.modelTopology === undefined || saved.weightSpecs === undefined) {
     throw new MlopsError('the trained model could not be serialized', {
       code: 'MLOPS_TRAIN_E5001',
+      hint: 'This is a bug in mlops. Run again with --verbose and report the output.',
       source: 'internal',
     });
   }

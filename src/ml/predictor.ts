@@ -26,7 +26,8 @@ export interface Predictor {
   readonly engine: 'dense-js' | 'tfjs';
   /**
    * Predicts raw (unscaled) feature rows in one tensor call; the saved scaler is applied here. Throws
-   * MLOPS_DATA_E3005 for a row of the wrong width and MLOPS_DATA_E3004 for a non-finite value.
+   * MLOPS_DATA_E3005 for a row of the wrong width and MLOPS_DATA_E3004 for a value that is not a
+   * feature value (`isFeatureValue`), unless loaded with `checkRows: false`.
    */
   predict(rows: readonly (readonly number[])[]): Prediction[];
   /** Frees the model's weights; the predictor is unusable afterwards. */
@@ -37,7 +38,21 @@ export interface LoadPredictorOptions {
   readonly backend?: BackendPreference;
   /** `auto` (default) uses the plain-JS path for dense stacks; `tfjs` always runs the model in tfjs. */
   readonly engine?: 'auto' | 'tfjs';
+  /**
+   * Check every row `predict` gets. Off only for a caller that has checked its rows by the same rule
+   * already: the serving app, whose input layer answers a bad row with a 400 naming it, so that the
+   * hot path does not walk each row twice.
+   * @default true
+   */
+  readonly checkRows?: boolean;
 }
+
+/** The largest float32: a bigger value would become Infinity in the model's input (a Float32Array). */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** What every feature value must be, wherever rows come from: a finite number within float32 range. */
+export const isFeatureValue = (value: unknown): value is number =>
+  typeof value === 'number' && value <= FLOAT32_MAX && value >= -FLOAT32_MAX;
 
 /** Loads model.json + weights.bin + preprocessing.json (as written by trainModel) for inference. */
 export async function loadPredictor(
@@ -68,6 +83,7 @@ export async function loadPredictor(
   if (dense !== undefined) model.dispose();
   let live: LayersModel | undefined = dense === undefined ? model : undefined;
   let disposed = false;
+  const checkRows = options.checkRows ?? true;
 
   const forward = (x: Float32Array, rows: number): Float32Array => {
     if (dense !== undefined) return dense(x, rows);
@@ -80,7 +96,7 @@ export async function loadPredictor(
   const predict = (rows: readonly (readonly number[])[]): Prediction[] => {
     if (disposed) throw new Error('the predictor was disposed');
     if (rows.length === 0) return [];
-    validate(rows, prep.features);
+    if (checkRows) validate(rows, prep.features);
     const values = forward(transform(prep.scaler, rows), rows.length);
     if (prep.task === 'regression') {
       const t = prep.target ?? { mean: 0, std: 1 };
@@ -133,12 +149,12 @@ function validate(rows: readonly (readonly number[])[], features: readonly strin
     }
     for (let j = 0; j < width; j += 1) {
       const v = row[j];
-      if (typeof v !== 'number' || !Number.isFinite(v)) {
+      if (!isFeatureValue(v)) {
         throw new MlopsError(
-          `row ${r + 1}: the feature "${features[j]}" is ${String(v)}, not a finite number`,
+          `row ${r + 1}: the feature "${features[j]}" is ${String(v)}, not a finite number within float32 range`,
           {
             code: 'MLOPS_DATA_E3004',
-            hint: 'send numbers for every feature (no null, NaN or strings)',
+            hint: 'send numbers for every feature (no null, NaN, Infinity or strings)',
             source: 'usage',
           },
         );

@@ -5,33 +5,47 @@ export interface Scaler {
 }
 
 /**
- * Fits on the given rows (the training split only, so validation stays unseen). Population std, as
- * scikit-learn's StandardScaler; a constant feature gets std 1 so it maps to 0 instead of NaN.
+ * Fits on the rows `rows` (indices; default all) of `x`, a row-major matrix of `width` columns: the
+ * training split only, so validation stays unseen. Population std, as scikit-learn's
+ * StandardScaler; a constant feature gets std 1 so it maps to 0 instead of NaN.
  */
-export function fitScaler(
-  rows: readonly (readonly number[])[],
-  width: number = rows[0]?.length ?? 0,
-): Scaler {
+export function fitScaler(x: ArrayLike<number>, width: number, rows?: ArrayLike<number>): Scaler {
+  const n = rows?.length ?? (width > 0 ? Math.floor(x.length / width) : 0);
   const mean = new Array<number>(width).fill(0);
   const m2 = new Array<number>(width).fill(0);
   // Welford's update: stable for large values with small spread (e.g. timestamps).
-  rows.forEach((row, r) => {
+  for (let k = 0; k < n; k += 1) {
+    const base = (rows === undefined ? k : (rows[k] as number)) * width;
     for (let j = 0; j < width; j += 1) {
-      const v = row[j] ?? 0;
-      const delta = v - (mean[j] ?? 0);
-      const next = (mean[j] ?? 0) + delta / (r + 1);
+      const v = x[base + j] as number;
+      const delta = v - (mean[j] as number);
+      const next = (mean[j] as number) + delta / (k + 1);
       mean[j] = next;
-      m2[j] = (m2[j] ?? 0) + delta * (v - next);
+      m2[j] = (m2[j] as number) + delta * (v - next);
     }
-  });
+  }
   const std = m2.map((s) => {
-    const sd = rows.length > 0 ? Math.sqrt(s / rows.length) : 0;
+    const sd = n > 0 ? Math.sqrt(s / n) : 0;
     return sd > 1e-12 && Number.isFinite(sd) ? sd : 1;
   });
   return { mean, std };
 }
 
-/** Scales rows into one row-major Float32Array, the layout tf.tensor2d takes without copying. */
+/** Scales the rows `rows` (indices) of the row-major matrix `x` into one float32 matrix, in that order. */
+export function scaleRows(scaler: Scaler, x: ArrayLike<number>, rows: ArrayLike<number>): Float32Array {
+  const width = scaler.mean.length;
+  const out = new Float32Array(rows.length * width);
+  const { mean, std } = scaler;
+  for (let k = 0; k < rows.length; k += 1) {
+    const from = (rows[k] as number) * width;
+    const to = k * width;
+    for (let j = 0; j < width; j += 1)
+      out[to + j] = ((x[from + j] as number) - (mean[j] as number)) / (std[j] as number);
+  }
+  return out;
+}
+
+/** Scales rows as sent to a model (one array per row) into one row-major Float32Array, the layout tf.tensor2d takes. */
 export function transform(scaler: Scaler, rows: readonly (readonly number[])[]): Float32Array {
   const width = scaler.mean.length;
   const out = new Float32Array(rows.length * width);

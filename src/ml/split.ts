@@ -43,21 +43,23 @@ export interface SplitOptions {
  * keeps the class proportions, with at least one validation and one training row per class that has
  * two or more rows (a class missing from validation would make its metrics meaningless).
  */
-export function stratifiedSplit(classIndex: readonly number[], options: SplitOptions): Split {
+export function stratifiedSplit(classIndex: ArrayLike<number>, options: SplitOptions): Split {
   const rng = mulberry32(options.seed);
   const byClass = new Map<number, number[]>();
-  classIndex.forEach((c, i) => {
+  for (let i = 0; i < classIndex.length; i += 1) {
+    const c = classIndex[i] as number;
     const rows = byClass.get(c);
     if (rows === undefined) byClass.set(c, [i]);
     else rows.push(i);
-  });
+  }
   const train: number[] = [];
   const validation: number[] = [];
   for (const c of [...byClass.keys()].sort((a, b) => a - b)) {
     const rows = shuffleInPlace(byClass.get(c) ?? [], rng);
     const take = holdOut(rows.length, options.validationSplit);
-    validation.push(...rows.slice(0, take));
-    train.push(...rows.slice(take));
+    // One push per row: push(...rows) passes every row as an argument and overflows the call stack
+    // past a few hundred thousand.
+    rows.forEach((row, k) => (k < take ? validation : train).push(row));
   }
   return { train: shuffleInPlace(train, rng), validation: shuffleInPlace(validation, rng) };
 }

@@ -10,7 +10,7 @@ import {
   type Artifacts,
   type Preprocessing,
 } from './artifacts.js';
-import { loadTf, type Tf } from './backend.js';
+import { activeBackend, loadTf, type Tf } from './backend.js';
 import type { Dataset } from './dataset.js';
 import {
   argmaxRow,
@@ -20,7 +20,7 @@ import {
   type Metrics,
 } from './metrics.js';
 import { buildModel, reseedDropout } from './model.js';
-import { fitScaler, transform } from './scaler.js';
+import { fitScaler, scaleRows } from './scaler.js';
 import { mulberry32, nextSeed, randomSplit, shuffleInPlace, stratifiedSplit, type Split } from './split.js';
 
 export interface EpochEvent {
@@ -52,18 +52,36 @@ export interface TrainedModel {
 /** Offsets the run's PRNG from the split's so the two streams do not mirror each other. */
 const TRAIN_STREAM = 0x9e3779b9;
 const EPSILON = 1e-7;
+/** Rows per inference call on the validation split: bounds the activations of a large split. */
+const PREDICT_ROWS = 8192;
 
 /**
  * Trains the default network on a dataset: seeded split, scaler fitted on the training rows, a seeded
  * mini-batch loop (trainOnBatch) with per-epoch validation, early stopping on validation loss that
  * restores the best weights, then metrics on the validation split. Same data, params and backend give
- * the same metrics (but for trainingSeconds) and the same artifacts.
+ * the same metrics (but for trainingSeconds) and the same artifacts. Failures are MlopsErrors: those
+ * of mlops as they are, anything else (tfjs) wrapped once here as MLOPS_TRAIN_E5001.
  */
 export async function trainModel(
   dataset: Dataset,
   params: TrainParams,
   options: TrainOptions = {},
 ): Promise<TrainedModel> {
+  try {
+    return await fit(dataset, params, options);
+  } catch (error) {
+    if (MlopsError.is(error)) throw error;
+    const backend = (await activeBackend()) ?? params.backend;
+    throw new MlopsError(`training failed: ${(error as Error).message}`, {
+      code: 'MLOPS_TRAIN_E5001',
+      hint: `the "${backend}" backend reported it (--verbose shows where): check the data and training parameters, or try another backend (--param backend=cpu)`,
+      source: 'operation',
+      cause: error,
+    });
+  }
+}
+
+async function fit(dataset: Dataset, params: TrainParams, options: TrainOptions): Promise<TrainedModel> {
   const { signal, onEpoch } = options;
   checkAborted(signal);
   if (dataset.task !== params.task) {
@@ -92,22 +110,18 @@ export async function trainModel(
       },
     );
   }
-  const trainRows = split.train.map((i) => dataset.x[i] as number[]);
-  const scaler = fitScaler(trainRows, width);
-  const target = classification ? undefined : fitTarget(split.train.map((i) => dataset.y[i] as number));
-  const xTrain = transform(scaler, trainRows);
+  const scaler = fitScaler(dataset.x, width, split.train);
+  const target = classification ? undefined : fitTarget(dataset.y, split.train);
+  const xTrain = scaleRows(scaler, dataset.x, split.train);
   const yTrain = encodeTargets(split.train, dataset.y, outputs, target);
   const yVal = split.validation.map((i) => dataset.y[i] as number);
 
   const resources: { dispose(): void }[] = [];
   try {
-    const xVal = tf.tensor2d(
-      transform(
-        scaler,
-        split.validation.map((i) => dataset.x[i] as number[]),
-      ),
-      [split.validation.length, width],
-    );
+    const xVal = tf.tensor2d(scaleRows(scaler, dataset.x, split.validation), [
+      split.validation.length,
+      width,
+    ]);
     resources.push(xVal);
     const model = buildModel(tf, { ...params, inputs: width, classes: outputs });
     resources.push(model);
@@ -136,10 +150,11 @@ export async function trainModel(
       for (let start = 0; start < order.length; start += batchSize) {
         checkAborted(signal);
         const n = Math.min(batchSize, order.length - start);
+        // Element loops rather than set(subarray()): a view per row is an allocation per row.
         for (let b = 0; b < n; b += 1) {
           const r = order[start + b] as number;
-          xBatch.set(xTrain.subarray(r * width, (r + 1) * width), b * width);
-          yBatch.set(yTrain.subarray(r * outputs, (r + 1) * outputs), b * outputs);
+          for (let j = 0; j < width; j += 1) xBatch[b * width + j] = xTrain[r * width + j] as number;
+          for (let j = 0; j < outputs; j += 1) yBatch[b * outputs + j] = yTrain[r * outputs + j] as number;
         }
         // tensor2d copies, so the two scratch buffers are reused for every batch.
         const xb = tf.tensor2d(xBatch.subarray(0, n * width), [n, width]);
@@ -154,7 +169,7 @@ export async function trainModel(
         }
       }
       const loss = lossSum / order.length;
-      const values = predictValues(tf, model, xVal);
+      const values = predictValues(tf, model, xVal, outputs);
       const val = classification
         ? crossEntropy(values, yVal, outputs)
         : standardizedMse(values, yVal, target);
@@ -186,7 +201,7 @@ export async function trainModel(
     model.setWeights(best.weights);
     const trainingSeconds = (performance.now() - started) / 1000;
 
-    const values = predictValues(tf, model, xVal);
+    const values = predictValues(tf, model, xVal, outputs);
     const measured = classification
       ? classificationMetrics(
           yVal,
@@ -215,14 +230,6 @@ export async function trainModel(
     });
     const artifacts = { ...(await saveModel(tf, model)), [PREPROCESSING_JSON]: encodePreprocessing(prep) };
     return { artifacts, metrics, backend };
-  } catch (error) {
-    if (MlopsError.is(error)) throw error;
-    throw new MlopsError(`training failed: ${(error as Error).message}`, {
-      code: 'MLOPS_TRAIN_E5001',
-      hint: `check the training parameters; the "${backend}" backend reported the error (another backend: --param backend=cpu)`,
-      source: 'operation',
-      cause: error,
-    });
   } finally {
     for (const r of resources.reverse()) r.dispose();
   }
@@ -239,11 +246,8 @@ function checkAborted(signal: AbortSignal | undefined): void {
   }
 }
 
-function fitTarget(values: readonly number[]): { mean: number; std: number } {
-  const s = fitScaler(
-    values.map((v) => [v]),
-    1,
-  );
+function fitTarget(y: ArrayLike<number>, rows: readonly number[]): { mean: number; std: number } {
+  const s = fitScaler(y, 1, rows);
   return { mean: s.mean[0] as number, std: s.std[0] as number };
 }
 
@@ -253,7 +257,7 @@ const unscale = (value: number, target: { mean: number; std: number } | undefine
 /** One-hot rows (classification) or the standardized target (regression), row-major. */
 function encodeTargets(
   rows: readonly number[],
-  y: readonly number[],
+  y: ArrayLike<number>,
   outputs: number,
   target: { mean: number; std: number } | undefined,
 ): Float32Array {
@@ -266,9 +270,18 @@ function encodeTargets(
   return out;
 }
 
-/** Inference-mode outputs of a whole (small) split, read back synchronously. */
-function predictValues(tf: Tf, model: Sequential, x: Tensor2D): Float32Array {
-  return tf.tidy(() => (model.predictOnBatch(x) as Tensor).dataSync() as Float32Array);
+/** Inference-mode outputs of a whole split, row-major, computed a slice of rows at a time. */
+function predictValues(tf: Tf, model: Sequential, x: Tensor2D, outputs: number): Float32Array {
+  const [rows, width] = x.shape;
+  const out = new Float32Array(rows * outputs);
+  for (let start = 0; start < rows; start += PREDICT_ROWS) {
+    const n = Math.min(PREDICT_ROWS, rows - start);
+    const values = tf.tidy(
+      () => (model.predictOnBatch(tf.slice(x, [start, 0], [n, width])) as Tensor).dataSync() as Float32Array,
+    );
+    out.set(values, start * outputs);
+  }
+  return out;
 }
 
 function crossEntropy(

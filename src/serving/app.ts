@@ -1,23 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { performance } from 'node:perf_hooks';
 import type { ServeConfig } from '../config/schema.js';
 import { MlopsError } from '../kernel/errors.js';
 import { info, type IoHost } from '../kernel/io-host.js';
 import type { Prediction } from '../ml/predictor.js';
-import type { Row } from './batcher.js';
-import { checkContentType } from './body.js';
 import { AliasFollower, type PollOutcome } from './hot-reload.js';
-import { HttpError, notFound, unavailable } from './http-error.js';
+import { createHttpAdapter, type InjectRequest, type InjectResponse } from './http-adapter.js';
+import { messageOf, notFound } from './http-error.js';
 import { ServingMetrics } from './metrics.js';
 import type { ModelSource } from './model-source.js';
-import {
-  JSON_TYPE,
-  json,
-  type Reply,
-  type RouteSpec,
-  type ServerInfo,
-  type ServingRuntime,
-} from './protocol.js';
+import { ModelSlot } from './model-slot.js';
+import type { RouteSpec, ServerInfo, ServingRuntime } from './protocol.js';
 import { healthRoutes } from './protocols/health.js';
 import { openInferenceRoutes } from './protocols/open-inference.js';
 import { simpleRoutes } from './protocols/simple.js';
@@ -64,21 +56,6 @@ export interface AppStatus {
   readonly requests: number;
 }
 
-export interface InjectRequest {
-  readonly method?: string;
-  readonly url: string;
-  readonly headers?: Readonly<Record<string, string>>;
-  /** A string or bytes as they are; anything else is sent as JSON. */
-  readonly body?: unknown;
-}
-
-export interface InjectResponse {
-  readonly status: number;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: string;
-  json<T = unknown>(): T;
-}
-
 export interface ServingApp {
   /** The node:http request listener. */
   readonly handler: (req: IncomingMessage, res: ServerResponse) => void;
@@ -96,15 +73,14 @@ export interface ServingApp {
   readonly metrics: ServingMetrics;
 }
 
-const UNMATCHED = 'unmatched';
-
-/** Creates the serving app: routing, body limits, micro-batching, hot reload and metrics, on node:http. */
+/**
+ * Creates the serving app: the model slot, the routes of every protocol, hot reload and metrics, on an
+ * HTTP adapter that node:http and `inject` share.
+ */
 export function createServingApp(options: ServingAppOptions): ServingApp {
   const { source, io } = options;
   const limits: ServingLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const metrics = options.metrics ?? new ServingMetrics();
-  // How much of a refused body is read and dropped before the connection is cut instead.
-  const lingerBytes = Math.max(16 * limits.maxBodyBytes, 16 * 1024 * 1024);
   const server: ServerInfo = options.server ?? { name: 'mlops', version: '0.0.0' };
   const batching = {
     maxBatchSize: limits.maxBatchSize,
@@ -112,10 +88,8 @@ export function createServingApp(options: ServingAppOptions): ServingApp {
     onBatch: (rows: number) => metrics.observeBatch(rows),
   };
 
-  let model: ServedModel | undefined;
+  const slot = new ModelSlot(source.model);
   let draining = false;
-  let stopped = false;
-  let requests = 0;
   const reported = new Set<string>();
   const reportOnce = (key: string, report: () => void): void => {
     if (reported.has(key) || reported.size > 1000) return;
@@ -127,30 +101,9 @@ export function createServingApp(options: ServingAppOptions): ServingApp {
     modelName: source.model,
     metrics,
     server,
-    acquire() {
-      if (stopped) throw unavailable('the server is shutting down');
-      if (!model)
-        throw unavailable(`model "${source.model}" is still loading; retry when /ready answers 200`);
-      return model.acquire();
-    },
-    current: () => model,
-    ready: () => model !== undefined && !draining && !stopped,
+    current: () => slot.current,
+    ready: () => slot.current !== undefined && !draining && !slot.closed,
     draining: () => draining,
-    predict: (served: ServedModel, rows: readonly Row[]): Promise<Prediction[]> => served.predict(rows),
-    predictReply: (served, rows, encode) =>
-      new Promise<Reply>((resolve, reject) =>
-        served.batcher.enqueue(rows, (error, predictions) => {
-          served.release();
-          if (predictions === undefined) reject(error);
-          else {
-            try {
-              resolve(encode(predictions));
-            } catch (encodeError) {
-              reject(encodeError);
-            }
-          }
-        }),
-      ),
     checkModel(name, version, served) {
       if (name !== source.model) {
         throw notFound(
@@ -168,7 +121,7 @@ export function createServingApp(options: ServingAppOptions): ServingApp {
   const router = new Router<RouteSpec>();
   for (const route of [
     ...healthRoutes(runtime),
-    ...simpleRoutes(runtime),
+    ...simpleRoutes(),
     ...tfServingRoutes(runtime),
     ...openInferenceRoutes(runtime),
   ]) {
@@ -185,23 +138,15 @@ export function createServingApp(options: ServingAppOptions): ServingApp {
     try {
       next.warmUp(limits.maxBatchSize);
     } catch (error) {
-      next.retire();
+      next.dispose();
       throw error;
     }
-    if (stopped) {
-      next.retire();
-      return;
-    }
-    // The swap is one assignment: requests that acquired the old model keep it until they are answered.
-    const previous = model;
-    model = next;
-    previous?.retire();
-    metrics.setModel(source.model, version);
+    if (slot.swap(next)) metrics.setModel(source.model, version);
   };
 
   const follower = new AliasFollower({
     intervalMs: limits.pollIntervalSeconds * 1000,
-    current: () => model?.version,
+    current: () => slot.current?.version,
     async resolve() {
       try {
         const version = await source.resolve(options.ref);
@@ -212,7 +157,7 @@ export function createServingApp(options: ServingAppOptions): ServingApp {
           io?.notify({
             level: 'warn',
             event: 'poll-failed',
-            message: `Cannot read alias "${options.ref}" of ${source.model} (still serving ${model?.version}): ${messageOf(error)}`,
+            message: `Cannot read alias "${options.ref}" of ${source.model} (still serving ${slot.current?.version}): ${messageOf(error)}`,
             data: { model: source.model, alias: options.ref, error: errorData(error) },
           }),
         );
@@ -220,7 +165,7 @@ export function createServingApp(options: ServingAppOptions): ServingApp {
       }
     },
     async swapTo(version) {
-      const from = model?.version;
+      const from = slot.current?.version;
       try {
         await swapTo(version);
       } catch (error) {
@@ -247,239 +192,39 @@ export function createServingApp(options: ServingAppOptions): ServingApp {
     },
   });
 
-  const execute = (
-    spec: RouteSpec,
-    params: Readonly<Record<string, string>>,
-    body: Buffer | undefined,
-  ): Reply | Promise<Reply> => {
-    try {
-      return spec.run({ params, body });
-    } catch (error) {
-      return errorReply(error);
-    }
-  };
+  const http = createHttpAdapter({
+    router,
+    slot,
+    metrics,
+    maxBodyBytes: limits.maxBodyBytes,
+    draining: () => draining,
+    onInternalError: (error) =>
+      reportOnce(`internal ${messageOf(error)}`, () =>
+        io?.notify({
+          level: 'error',
+          event: 'request-failed',
+          message: `A request failed inside the server: ${messageOf(error)}`,
+          data: { error: errorData(error) },
+        }),
+      ),
+  });
 
-  const errorReply = (error: unknown): Reply => {
-    if (error instanceof HttpError) return json(error.status, { error: error.message }, error.headers);
-    // The predictor's own checks (row width, non-finite values) are the client's mistake too.
-    if (MlopsError.is(error) && error.source === 'usage') return json(400, { error: error.message });
-    reportOnce(`internal ${messageOf(error)}`, () =>
-      io?.notify({
-        level: 'error',
-        event: 'request-failed',
-        message: `A request failed inside the server: ${messageOf(error)}`,
-        data: { error: errorData(error) },
-      }),
-    );
-    return json(500, { error: `internal error: ${messageOf(error)}` });
-  };
-
-  const unmatched = (method: string, path: string): Reply => {
-    const match = router.match(method, path);
-    if (match.kind === 'method') {
-      return json(
-        405,
-        {
-          error: `${method.slice(0, 10)} is not allowed on ${path.slice(0, 80)}; use ${match.allowed.join(' or ')}`,
-        },
-        { allow: match.allowed.join(', ') },
-      );
-    }
-    return json(404, {
-      error: `no route ${method.slice(0, 10)} ${path.slice(0, 80)}; routes: ${router.patternsList().join(', ')}`,
-    });
-  };
-
-  const write = (res: ServerResponse, reply: Reply, endpoint: string, started: number): void => {
-    requests += 1;
-    // A flat [name, value, …] list: node takes it without walking an object's keys.
-    const headers = [
-      'content-type',
-      reply.contentType ?? JSON_TYPE,
-      'content-length',
-      String(Buffer.byteLength(reply.body)),
-    ];
-    if (reply.headers) for (const name in reply.headers) headers.push(name, reply.headers[name] as string);
-    if (draining && reply.headers?.connection === undefined) headers.push('connection', 'close');
-    if (!res.headersSent && !res.destroyed) {
-      res.writeHead(reply.status, headers);
-      res.end(reply.body);
-    }
-    metrics.observeRequest(endpoint, reply.status, (performance.now() - started) / 1000);
-  };
-
-  /**
-   * Answers a request whose body will not be used (415, 413). A body of known, bounded size is read and
-   * dropped so that the client, still sending it, receives the answer and the keep-alive connection
-   * stays usable (closing at once would reset the connection under the client's answer). Beyond that
-   * bound the connection is closed after the answer.
-   */
-  const refuseBody = (
-    req: IncomingMessage,
-    res: ServerResponse,
-    reply: Reply,
-    endpoint: string,
-    started: number,
-    declared: number | undefined,
-  ): void => {
-    if (declared !== undefined && declared <= lingerBytes) {
-      req.resume();
-      write(res, reply, endpoint, started);
-      return;
-    }
-    res.shouldKeepAlive = false;
-    write(res, { ...reply, headers: { ...reply.headers, connection: 'close' } }, endpoint, started);
-    req.resume();
-  };
-
-  const respond = (
-    res: ServerResponse,
-    out: Reply | Promise<Reply>,
-    endpoint: string,
-    started: number,
-  ): void => {
-    if (out instanceof Promise) {
-      out.then(
-        (reply) => write(res, reply, endpoint, started),
-        (error: unknown) => write(res, errorReply(error), endpoint, started),
-      );
-    } else {
-      write(res, out, endpoint, started);
-    }
-  };
-
-  const handler = (req: IncomingMessage, res: ServerResponse): void => {
-    const started = performance.now();
-    const method = req.method ?? 'GET';
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    const path = q === -1 ? url : url.slice(0, q);
-    let match;
-    try {
-      match = router.match(method, path);
-    } catch (error) {
-      req.resume();
-      write(res, errorReply(error), UNMATCHED, started);
-      return;
-    }
-    if (match.kind !== 'found') {
-      req.resume();
-      write(res, unmatched(method, path), UNMATCHED, started);
-      return;
-    }
-    const { route, params } = match;
-    const endpoint = route.pattern;
-    if (!route.handler.body) {
-      req.resume();
-      respond(res, execute(route.handler, params, undefined), endpoint, started);
-      return;
-    }
-    const declared =
-      req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
-    try {
-      checkContentType(req.headers['content-type']);
-    } catch (error) {
-      refuseBody(req, res, errorReply(error), endpoint, started, declared);
-      return;
-    }
-    if (declared !== undefined && declared > limits.maxBodyBytes) {
-      refuseBody(req, res, tooLarge(limits.maxBodyBytes), endpoint, started, declared);
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let refused = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (refused) {
-        if (size > lingerBytes) req.socket.destroy();
-        return;
-      }
-      if (size > limits.maxBodyBytes) {
-        // A chunked body past the limit: answer now and read on (discarding) as for a declared one.
-        refused = true;
-        chunks.length = 0;
-        write(res, tooLarge(limits.maxBodyBytes), endpoint, started);
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (refused) return;
-      const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
-      respond(res, execute(route.handler, params, body), endpoint, started);
-    });
-    // A client that goes away mid-body: nothing to answer.
-    req.on('error', () => undefined);
-  };
-
-  const inject = async (request: InjectRequest): Promise<InjectResponse> => {
-    const method = (request.method ?? (request.body === undefined ? 'GET' : 'POST')).toUpperCase();
-    const headers = Object.fromEntries(
-      Object.entries(request.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
-    );
-    let body: Buffer | undefined;
-    if (typeof request.body === 'string') body = Buffer.from(request.body);
-    else if (request.body instanceof Uint8Array) body = Buffer.from(request.body);
-    else if (request.body !== undefined) {
-      body = Buffer.from(JSON.stringify(request.body));
-      headers['content-type'] ??= JSON_TYPE;
-    }
-    const q = request.url.indexOf('?');
-    const path = q === -1 ? request.url : request.url.slice(0, q);
-    const reply = await dispatch(method, path, headers['content-type'], body);
-    requests += 1;
+  const status = (): AppStatus => {
+    const model = slot.current;
     return {
-      status: reply.status,
-      headers: { 'content-type': reply.contentType ?? JSON_TYPE, ...reply.headers },
-      body: reply.body,
-      json: <T>() => JSON.parse(reply.body) as T,
+      model: source.model,
+      version: model?.version,
+      backend: model?.predictor.backend,
+      engine: model?.predictor.engine,
+      ready: runtime.ready(),
+      draining,
+      requests: http.answered(),
     };
   };
 
-  /** The socket-free path of `handler` for inject. */
-  const dispatch = async (
-    method: string,
-    path: string,
-    contentType: string | undefined,
-    body: Buffer | undefined,
-  ): Promise<Reply> => {
-    const started = performance.now();
-    let endpoint = UNMATCHED;
-    let reply: Reply;
-    try {
-      const match = router.match(method, path);
-      if (match.kind !== 'found') {
-        reply = unmatched(method, path);
-      } else {
-        endpoint = match.route.pattern;
-        if (match.route.handler.body) {
-          checkContentType(contentType);
-          if (body !== undefined && body.length > limits.maxBodyBytes)
-            throw tooLargeError(limits.maxBodyBytes);
-        }
-        reply = await execute(match.route.handler, match.params, match.route.handler.body ? body : undefined);
-      }
-    } catch (error) {
-      reply = errorReply(error);
-    }
-    metrics.observeRequest(endpoint, reply.status, (performance.now() - started) / 1000);
-    return reply;
-  };
-
-  const status = (): AppStatus => ({
-    model: source.model,
-    version: model?.version,
-    backend: model?.predictor.backend,
-    engine: model?.predictor.engine,
-    ready: runtime.ready(),
-    draining,
-    requests,
-  });
-
   return {
-    handler,
-    inject,
+    handler: http.handler,
+    inject: http.inject,
     metrics,
     status,
     async start() {
@@ -495,21 +240,14 @@ export function createServingApp(options: ServingAppOptions): ServingApp {
     },
     async stop() {
       draining = true;
-      stopped = true;
+      // Closed first: no request acquires the model from now on, and a reload finishing meanwhile is
+      // dropped; the model is freed once its in-flight requests are done.
+      slot.close();
       await follower.stop();
-      model?.retire();
     },
   };
 }
 
-const tooLargeError = (max: number): HttpError =>
-  new HttpError(
-    413,
-    `the body is larger than the limit of ${max} bytes (serve.maxBodyBytes); send fewer rows per request`,
-  );
-const tooLarge = (max: number): Reply => json(413, { error: tooLargeError(max).message });
-
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 const errorData = (error: unknown) => ({
   message: messageOf(error),
   ...(MlopsError.is(error) ? { code: error.code } : {}),

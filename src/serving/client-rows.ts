@@ -1,10 +1,28 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { MlopsError } from '../kernel/errors.js';
-import { parseCsv } from '../ml/csv.js';
+import { parseCsv, type CsvRow } from '../ml/csv.js';
 
 /** A row as sent: numbers in feature order, or values keyed by feature name. */
 export type ClientRow = readonly unknown[] | Readonly<Record<string, unknown>>;
+
+/**
+ * Rows to predict, read whole but turned into request rows one batch at a time (`slice`), so that a
+ * large file is never held in two forms at once.
+ */
+export interface RowSet {
+  readonly count: number;
+  /** The names rows are keyed by: a CSV's header, or the keys of a first row that is an object. */
+  readonly columns: readonly string[] | undefined;
+  /** Rows [start, end) as they are sent. */
+  slice(start: number, end: number): ClientRow[];
+  /**
+   * The same rows with only `features` (the model's). A CSV lacking one of them is an error naming it
+   * and the columns the file has (MLOPS_SERVE_E8007); its rows are then sent as arrays in feature
+   * order. An object row lacking one is left to the server, which names the row and the feature.
+   */
+  select(features: readonly string[]): RowSet;
+}
 
 const rowsError = (message: string, hint: string, cause?: unknown): MlopsError =>
   new MlopsError(message, { code: 'MLOPS_SERVE_E8005', hint, source: 'usage', cause });
@@ -46,6 +64,80 @@ export function rowsFromJson(text: string, where = '--data'): ClientRow[] {
   );
 }
 
+/** Rows given as a list (`--data`, JSON and JSON Lines files). */
+export function listRows(rows: readonly ClientRow[], features?: readonly string[]): RowSet {
+  const first = rows[0];
+  return {
+    count: rows.length,
+    columns: first === undefined || Array.isArray(first) ? undefined : Object.keys(first),
+    slice(start, end) {
+      const batch = rows.slice(start, end);
+      return features === undefined ? batch : batch.map((row) => pick(row, features));
+    },
+    select: (wanted) => listRows(rows, wanted),
+  };
+}
+
+/** An object row reduced to `features`; one without some of them stays so, for the server to name. */
+function pick(row: ClientRow, features: readonly string[]): ClientRow {
+  if (Array.isArray(row)) return row;
+  const record = row as Readonly<Record<string, unknown>>;
+  const out: Record<string, unknown> = {};
+  for (const name of features) if (Object.hasOwn(record, name)) out[name] = record[name];
+  return out;
+}
+
+/** A CSV's records: objects keyed by the header, or arrays of the `picked` columns once selected. */
+function csvRows(
+  file: string,
+  header: readonly string[],
+  records: readonly CsvRow[],
+  picked?: number[],
+): RowSet {
+  return {
+    count: records.length,
+    columns: header,
+    slice(start, end) {
+      const out = new Array<ClientRow>(Math.max(0, Math.min(end, records.length) - start));
+      for (let r = 0; r < out.length; r += 1) {
+        const fields = (records[start + r] as CsvRow).fields;
+        out[r] =
+          picked === undefined
+            ? Object.fromEntries(header.map((name, i) => [name, parseCell(fields[i] ?? '')]))
+            : picked.map((i) => parseCell(fields[i] ?? ''));
+      }
+      return out;
+    },
+    select(features) {
+      const missing = features.filter((f) => !header.includes(f));
+      if (missing.length > 0) {
+        const s = missing.length > 1 ? 's' : '';
+        throw new MlopsError(
+          `${file} lacks the column${s} ${quotedList(missing)} the model needs; its columns are ${quotedList(header)}.`,
+          {
+            code: 'MLOPS_SERVE_E8007',
+            hint: `Add the missing column${s} to the file (the model's features: ${quotedList(features)}), or correct a misspelt header name.`,
+            source: 'usage',
+          },
+        );
+      }
+      return csvRows(
+        file,
+        header,
+        records,
+        features.map((f) => header.indexOf(f)),
+      );
+    },
+  };
+}
+
+/** Names as `"a", "b"`, the first 30 of a wide file and how many there are. */
+const quotedList = (names: readonly string[]): string =>
+  names
+    .slice(0, 30)
+    .map((n) => `"${n}"`)
+    .join(', ') + (names.length > 30 ? ` … (${names.length} in all)` : '');
+
 const parseCell = (text: string): unknown => {
   const t = text.trim();
   if (t === '') return null;
@@ -57,7 +149,7 @@ const parseCell = (text: string): unknown => {
  * `--file`: CSV with a header (rows keyed by column), JSON Lines (one row per line), or JSON. `file` is
  * the path to read, `shown` the path as the user wrote it (for messages).
  */
-export async function rowsFromFile(path: string, shown = path): Promise<ClientRow[]> {
+export async function rowsFromFile(path: string, shown = path): Promise<RowSet> {
   const file = shown;
   let text: string;
   try {
@@ -74,21 +166,19 @@ export async function rowsFromFile(path: string, shown = path): Promise<ClientRo
     const table = parseCsv(text, { source: file });
     if (table.rows.length === 0)
       throw rowsError(`${file} has a header but no rows.`, 'Add rows under the header.');
-    return table.rows.map((row) =>
-      Object.fromEntries(table.header.map((name, i) => [name, parseCell(row.fields[i] ?? '')])),
-    );
+    return csvRows(file, table.header, table.rows);
   }
   if (ext === '.jsonl' || ext === '.ndjson') {
     const rows: ClientRow[] = [];
     text.split('\n').forEach((line, i) => {
       if (line.trim() === '') return;
-      const parsed = rowsFromJson(line, `${file}:${i + 1}`);
-      rows.push(...parsed);
+      // One line may hold a long list of rows: appended one by one, never spread into arguments.
+      for (const row of rowsFromJson(line, `${file}:${i + 1}`)) rows.push(row);
     });
     if (rows.length === 0) throw rowsError(`${file} has no rows.`, 'Write one JSON row per line.');
-    return rows;
+    return listRows(rows);
   }
-  if (ext === '.json') return rowsFromJson(text, file);
+  if (ext === '.json') return listRows(rowsFromJson(text, file));
   throw rowsError(
     `${file}: unknown file type "${ext || '(none)'}".`,
     'Use a .csv (with a header), .jsonl or .json file.',

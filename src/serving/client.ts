@@ -32,6 +32,9 @@ type Json = Record<string, unknown>;
  * A client of the serving app's three protocols, on undici with one keep-alive pool. It imports no tfjs
  * (so `mlops predict` starts fast). Close it when done: the pool's sockets keep a process alive.
  */
+/** How often `waitUntilReady` asks again. */
+const READY_POLL_MS = 200;
+
 export class PredictClient {
   private readonly base: string;
   private readonly origin: string;
@@ -92,7 +95,53 @@ export class PredictClient {
     }
   }
 
+  /** Predictions for `rows`, one per row in their order (an answer of another length is refused). */
   async predict(rows: readonly ClientRow[]): Promise<PredictResult> {
+    const result = await this.send(rows);
+    if (result.predictions.length !== rows.length) {
+      throw badAnswer(this.base, `${result.predictions.length} predictions for ${rows.length} rows`);
+    }
+    return result;
+  }
+
+  /**
+   * Waits for the server to be ready (`mlops serve &` then `mlops predict --wait 10`): asks its
+   * readiness route every 200 ms while nothing listens yet or it answers 503 (loading its model), up to
+   * `timeoutMs`. Anything else (a 404, a bad URL) fails at once.
+   */
+  async waitUntilReady(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    const route =
+      this.protocol === 'v2'
+        ? '/v2/health/ready'
+        : this.protocol === 'tfserving' && this.model !== undefined
+          ? `/v1/models/${encodeURIComponent(this.model)}`
+          : '/ready';
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        await this.call('GET', route);
+        return;
+      } catch (error) {
+        const waiting =
+          MlopsError.is(error) && (error.code === 'MLOPS_SERVE_E8001' || error.code === 'MLOPS_SERVE_E8003');
+        if (!waiting || signal?.aborted) throw error;
+        if (Date.now() + READY_POLL_MS > deadline) {
+          throw new MlopsError(`${error.message} (waited ${Math.round(timeoutMs / 1000)} s)`, {
+            code: error.code,
+            hint: error.hint,
+            cause: error,
+          });
+        }
+        await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
+      }
+    }
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
+  }
+
+  private async send(rows: readonly ClientRow[]): Promise<PredictResult> {
     switch (this.protocol) {
       case 'simple':
         return readPredictions(await this.call('POST', '/predict', { instances: rows }), this.base);
@@ -111,10 +160,6 @@ export class PredictClient {
         );
       }
     }
-  }
-
-  close(): Promise<void> {
-    return this.http.close();
   }
 
   private async call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<Json> {

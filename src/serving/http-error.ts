@@ -33,3 +33,6 @@ export function describeValue(value: unknown): string {
       return `${typeof value} ${String(value)}`;
   }
 }
+
+/** The message of anything thrown, for a 500's body and the server's reports. */
+export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));

@@ -1,7 +1,11 @@
+import { isFeatureValue } from '../ml/predictor.js';
 import { badRequest, describeValue } from './http-error.js';
 
-/** The largest float32: a bigger value would become Infinity in the model's input tensor. */
-const FLOAT32_MAX = 3.4028234663852886e38;
+/*
+ * The serving input layer: the one place where the rows of a request are checked (the server loads its
+ * predictors with `checkRows: false`), by the predictor's own rule (`isFeatureValue`), with a 400 that
+ * names where the bad value is.
+ */
 
 const listOf = (features: readonly string[]): string =>
   features.length <= 12 ? features.join(', ') : `${features.slice(0, 12).join(', ')} … (${features.length})`;
@@ -14,7 +18,7 @@ const quoted = (names: readonly string[]): string =>
 
 /** A feature value: a finite number within float32 range; anything else is a 400 naming where it is. */
 export function featureValue(value: unknown, where: string): number {
-  if (typeof value === 'number' && value <= FLOAT32_MAX && value >= -FLOAT32_MAX) return value;
+  if (isFeatureValue(value)) return value;
   if (typeof value === 'number') {
     throw badRequest(`${where} is ${value}, outside the float32 range the model computes in`);
   }
@@ -36,8 +40,7 @@ export function toRow(value: unknown, features: readonly string[], where: string
     // The fast path of 1-row requests: no allocation beyond the row itself when it is already clean.
     for (let j = 0; j < width; j += 1) {
       const v: unknown = value[j];
-      if (typeof v !== 'number' || !(v <= FLOAT32_MAX && v >= -FLOAT32_MAX))
-        featureValue(v, `${where}[${j}]`);
+      if (!isFeatureValue(v)) featureValue(v, `${where}[${j}]`);
     }
     return value as number[];
   }

@@ -1,5 +1,3 @@
-import type { Prediction } from '../ml/predictor.js';
-import type { Row } from './batcher.js';
 import type { ServingMetrics } from './metrics.js';
 import type { Method } from './router.js';
 import type { ServedModel } from './served-model.js';
@@ -24,6 +22,11 @@ export interface RouteCall {
   readonly params: Readonly<Record<string, string>>;
   /** The raw body of a `body` route, already checked for size and Content-Type. */
   readonly body: Buffer | undefined;
+  /**
+   * The current model, held for this request (the same one on every call) until its answer is settled;
+   * the request path releases it, routes never do. 503 before the first load and after stop.
+   */
+  model(): ServedModel;
 }
 
 export interface RouteSpec {
@@ -49,23 +52,11 @@ export interface ServingRuntime {
   readonly modelName: string;
   readonly metrics: ServingMetrics;
   readonly server: ServerInfo;
-  /** The current model, acquired for one request (release it when answered); 503 before the first load. */
-  acquire(): ServedModel;
+  /** The current model without holding it (status and metadata; a prediction uses `RouteCall.model`). */
   current(): ServedModel | undefined;
   /** Loaded, warmed up and not draining. */
   ready(): boolean;
   draining(): boolean;
-  /** Micro-batched prediction on the request's model (ml_predictions_total is counted per batch). */
-  predict(model: ServedModel, rows: readonly Row[]): Promise<Prediction[]>;
-  /**
-   * The hot path of the row protocols: predicts on an acquired model, releases it, and encodes the
-   * answer, with one promise per request.
-   */
-  predictReply(
-    model: ServedModel,
-    rows: readonly Row[],
-    encode: (predictions: Prediction[]) => Reply,
-  ): Promise<Reply>;
   /** 404 unless `name` (and `version`, when given) are what this server serves. */
   checkModel(name: string, version?: string, model?: ServedModel): void;
 }

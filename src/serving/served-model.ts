@@ -3,16 +3,13 @@ import { MicroBatcher, type BatcherOptions, type Row } from './batcher.js';
 import type { LoadedModel } from './model-source.js';
 
 /**
- * One loaded model version with its own batch queue. Requests acquire it when they start predicting
- * and release it when answered; a version swapped out (retired) is disposed only when the last of its
- * requests is done, so in-flight requests always finish on the model they started with.
+ * One loaded model version with its own batch queue. Which version is current, and who still holds a
+ * swapped-out one, is the ModelSlot's business (model-slot.ts).
  */
 export class ServedModel {
   readonly version: string;
   readonly predictor: Predictor;
   readonly batcher: MicroBatcher<Prediction>;
-  private refs = 0;
-  private retired = false;
   private disposed = false;
 
   constructor(
@@ -42,27 +39,32 @@ export class ServedModel {
     this.predictor.predict(new Array<Row>(Math.min(maxBatchSize, 1024)).fill(zero));
   }
 
+  /** Micro-batched prediction of rows the serving input layer has checked. */
   predict(rows: readonly Row[]): Promise<Prediction[]> {
     return this.batcher.submit(rows);
   }
 
-  acquire(): this {
-    this.refs += 1;
-    return this;
+  /**
+   * The hot path of the row protocols: predicts and encodes the answer with one promise per request
+   * (an encoding error rejects it).
+   */
+  predictThen<T>(rows: readonly Row[], encode: (predictions: Prediction[]) => T): Promise<T> {
+    return new Promise<T>((resolve, reject) =>
+      this.batcher.enqueue(rows, (error, predictions) => {
+        if (predictions === undefined) reject(error);
+        else {
+          try {
+            resolve(encode(predictions));
+          } catch (encodeError) {
+            reject(encodeError);
+          }
+        }
+      }),
+    );
   }
 
-  release(): void {
-    this.refs -= 1;
-    if (this.refs === 0 && this.retired) this.dispose();
-  }
-
-  /** No new requests will come; dispose once the in-flight ones are done. */
-  retire(): void {
-    this.retired = true;
-    if (this.refs === 0) this.dispose();
-  }
-
-  private dispose(): void {
+  /** Frees the weights; idempotent. */
+  dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     this.predictor.dispose();

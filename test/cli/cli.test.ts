@@ -186,7 +186,7 @@ describe('the local lifecycle: quickstart, train, list, show, promote, rollback'
     writeFileSync(path.join(demo, 'broken.csv'), 'a,b,label\n1,2,x\n3,oops,y\n');
     const res = await runMlops(['train', '--local', '--data', 'broken.csv'], { cwd: demo });
     expect(res.code).toBe(1);
-    expect(res.stderr).toMatch(/broken\.csv:3: .*"b".*"oops"/);
+    expect(res.stderr).toMatch(/row 2 \(line 3\) of \S*broken\.csv: .*"b".*"oops"/);
   });
 
   it('models show prints metrics, the confusion matrix and the loss curve', async () => {

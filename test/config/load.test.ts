@@ -161,3 +161,62 @@ describe('loadConfig', () => {
     expect(resolveRegistryUri('s3://my-bucket/p', '/proj')).toBe('s3://my-bucket/p');
   });
 });
+
+describe('unknown fields', () => {
+  it('suggests the field an unknown key most likely misspells, wherever it is', () => {
+    const dir = project({ name: 'iris', trian: { epochs: 5 }, train: { epochz: 5 } });
+    const error = errorOf(() => loadConfig({ cwd: dir }));
+    expect(error.code).toBe('MLOPS_CONFIG_E2003');
+    expect(error.message).toContain('mlops.config.json: trian: unknown field "trian", did you mean "train"?');
+    expect(error.message).toContain(
+      'mlops.config.json: train.epochz: unknown field "epochz", did you mean "epochs"?',
+    );
+    const inEnv = project({ name: 'iris', environments: { prod: { serve: { prot: 1 } } } });
+    expect(errorOf(() => loadConfig({ cwd: inEnv })).message).toContain(
+      'environments.prod.serve.prot: unknown field "prot", did you mean "port"?',
+    );
+  });
+
+  it('lists the known fields when nothing is close', () => {
+    const error = errorOf(() => loadConfig({ cwd: project({ name: 'iris', data: { wholly: 'x' } }) }));
+    expect(error.message).toContain('data.wholly: unknown field "wholly", known fields: source, label');
+  });
+
+  it('blames a flag for an unknown key it set', () => {
+    const dir = project({ name: 'iris' });
+    expect(errorOf(() => loadConfig({ cwd: dir, overrides: { 'train.seeed': 1 } })).message).toContain(
+      'flag for train.seeed: train.seeed: unknown field "seeed", did you mean "seed"?',
+    );
+  });
+});
+
+describe('relative paths', () => {
+  it('resolve against the config directory in the file, against cwd from a flag or a variable', () => {
+    const dir = project({ name: 'iris', data: { source: 'data/in-file.csv' } });
+    const elsewhere = path.join(root, 'elsewhere');
+    mkdirSync(elsewhere, { recursive: true });
+    const configPath = path.join(dir, 'mlops.config.json');
+    const fromFile = loadConfig({ cwd: elsewhere, configPath });
+    expect(fromFile.config.data.source).toBe('data/in-file.csv');
+    expect(fromFile.dir).toBe(dir);
+    const fromFlag = loadConfig({ cwd: elsewhere, configPath, overrides: { 'data.source': 'big.csv' } });
+    expect(fromFlag.config.data.source).toBe(path.join(elsewhere, 'big.csv'));
+    const fromEnv = loadConfig({ cwd: elsewhere, configPath, env: { MLOPS_DATA: '../d.csv' } });
+    expect(fromEnv.config.data.source).toBe(path.join(root, 'd.csv'));
+    const registry = loadConfig({ cwd: elsewhere, configPath, env: { MLOPS_REGISTRY: 'file://reg' } });
+    expect(registry.config.registry).toBe(`file://${path.join(elsewhere, 'reg')}`);
+  });
+
+  it('leave synthetic data, URIs and absolute paths alone', () => {
+    const dir = project({ name: 'iris' });
+    for (const source of ['synthetic', 's3://bucket/d.csv', 'file:///abs/d.csv', '/abs/d.csv']) {
+      expect(
+        loadConfig({
+          cwd: root,
+          configPath: path.join(dir, 'mlops.config.json'),
+          overrides: { 'data.source': source },
+        }).config.data.source,
+      ).toBe(source);
+    }
+  });
+});

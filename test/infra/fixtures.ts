@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { configSchema, type MlopsConfig, type MlopsConfigInput } from '../../src/config/schema.js';
+import { MemoryIoHost, type IoAnswer, type IoRequest, type Progress } from '../../src/kernel/io-host.js';
 
 /** A full config as loading would produce it (defaults applied), from the fields a test cares about. */
 export function makeConfig(input: Omit<MlopsConfigInput, 'name'> & { name?: string }): MlopsConfig {
@@ -78,3 +79,29 @@ export const parsePolicy = (text: unknown): { Statement: Block[] } =>
   JSON.parse(String(text)) as { Statement: Block[] };
 
 export const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+/**
+ * A person at a terminal: answers each request from a queue, remembers the questions, and records
+ * spinners (with their total, if any) and questions in the order they happen.
+ */
+export class PersonIoHost extends MemoryIoHost {
+  readonly asked: IoRequest[] = [];
+  readonly timeline: string[] = [];
+
+  constructor(private readonly answers: (boolean | string)[]) {
+    super();
+  }
+
+  override progress(label: string, total?: number): Progress {
+    this.timeline.push(`start ${label}${total === undefined ? '' : ` of ${total}`}`);
+    return { update: () => undefined, done: () => void this.timeline.push(`done ${label}`) };
+  }
+
+  override async request<R extends IoRequest>(request: R): Promise<IoAnswer<R>> {
+    this.asked.push(request);
+    this.timeline.push(`ask ${request.message}`);
+    const answer = this.answers.shift();
+    if (answer === undefined) throw new Error(`unexpected question: ${request.message}`);
+    return answer as IoAnswer<R>;
+  }
+}

@@ -10,7 +10,7 @@ import {
   type InfraOptions,
 } from '../../src/core/infra.js';
 import { workloadIdentities } from '../../src/manifests/workload-identities.js';
-import { MemoryIoHost, type IoAnswer, type IoRequest } from '../../src/kernel/io-host.js';
+import { MemoryIoHost } from '../../src/kernel/io-host.js';
 import type {
   InfraRunner,
   PlanSummary,
@@ -21,14 +21,19 @@ import type {
   SynthRequest,
   SynthResult,
 } from '../../src/core/ports/infra-runner.js';
-import { makeConfig } from './fixtures.js';
+import { makeConfig, PersonIoHost } from './fixtures.js';
 
 /** Records what the core asks of the runner; plans come from a table. */
 class ScriptedRunner implements InfraRunner {
   readonly calls: string[] = [];
   synthRequests: SynthRequest[] = [];
 
-  constructor(private readonly summaries: Partial<Record<StackName, PlanSummary>> = {}) {}
+  constructor(
+    private readonly summaries: Partial<Record<StackName, PlanSummary>> = {},
+    /** What synthesis throws (a configuration problem), if anything. */
+    private readonly refuse?: MlopsError,
+    private readonly defaults: SynthResult['defaults'] = [],
+  ) {}
 
   async check(): Promise<{ version: string }> {
     this.calls.push('check');
@@ -37,6 +42,7 @@ class ScriptedRunner implements InfraRunner {
 
   async synth(request: SynthRequest): Promise<SynthResult> {
     this.synthRequests.push(request);
+    if (this.refuse) throw this.refuse;
     const names: StackName[] = request.stack ? [request.stack] : ['network', 'cluster', 'addons', 'registry'];
     return {
       outDir: request.outDir,
@@ -47,6 +53,7 @@ class ScriptedRunner implements InfraRunner {
         dataSources: 0,
         outputs: 1,
       })),
+      defaults: this.defaults,
     };
   }
 
@@ -79,20 +86,6 @@ class ScriptedRunner implements InfraRunner {
   async output(stack: SynthesizedStack): Promise<Record<string, StackOutputValue>> {
     this.calls.push(`output ${stack.stack}`);
     return { [`${stack.stack}_id`]: { value: `${stack.stack}-1`, sensitive: false } };
-  }
-}
-
-/** A person at a terminal: answers each request from a queue and remembers the questions. */
-class PersonIoHost extends MemoryIoHost {
-  readonly asked: IoRequest[] = [];
-  constructor(private readonly answers: (boolean | string)[]) {
-    super();
-  }
-  override async request<R extends IoRequest>(request: R): Promise<IoAnswer<R>> {
-    this.asked.push(request);
-    const answer = this.answers.shift();
-    if (answer === undefined) throw new Error(`unexpected question: ${request.message}`);
-    return answer as IoAnswer<R>;
   }
 }
 
@@ -154,6 +147,75 @@ describe('synthInfra', () => {
     );
     expect(runner.synthRequests[0]).toMatchObject({ outDir: '/tmp/x', stack: 'addons' });
     expect(result.stacks.map((s) => s.stack)).toEqual(['addons']);
+  });
+});
+
+describe('purpose of synthesis', () => {
+  const derived = {
+    setting: 'infra.bucketName',
+    value: 'iris-models-0123abcd',
+    reason: 'the registry is not on S3',
+    howToSet: 'set registry to "s3://BUCKET/PREFIX"',
+  };
+
+  it('synth previews: it reports each derived setting and how to set it', async () => {
+    const runner = new ScriptedRunner({}, undefined, [derived]);
+    const io = new MemoryIoHost();
+    const result = await synthInfra(options(runner, io));
+    expect(runner.synthRequests[0]).toMatchObject({ purpose: 'preview', projectDir: '/project' });
+    expect(result.defaults).toEqual([derived]);
+    const event = io.events.find((e) => e.event === 'setting-derived');
+    expect(event?.data).toEqual(derived);
+    expect(event?.message).toContain('iris-models-0123abcd');
+    expect(event?.message).toContain('s3://BUCKET/PREFIX');
+  });
+
+  it.each([
+    ['plan', planInfra],
+    ['up', applyInfra],
+    ['down', destroyInfra],
+    ['output', infraOutput],
+  ] as const)(
+    '%s synthesizes for a deployment, before terraform is even looked for',
+    async (_name, action) => {
+      const problem = new MlopsError('2 infrastructure settings are missing or invalid', {
+        code: 'MLOPS_INFRA_E7006',
+        hint: 'set them',
+        source: 'config',
+      });
+      const runner = new ScriptedRunner({}, problem);
+      const error = await rejection(action(options(runner)));
+      expect(error).toBe(problem);
+      expect(runner.synthRequests[0]?.purpose).toBe('deploy');
+      expect(runner.calls).toEqual([]);
+    },
+  );
+});
+
+describe('waits', () => {
+  it('show a spinner without a total for each terraform step, stopped before any question', async () => {
+    const io = new PersonIoHost([true]);
+    await applyInfra(options(new ScriptedRunner({ registry: changes }), io, { stack: 'registry' }));
+    expect(io.timeline).toEqual([
+      'start registry: terraform init',
+      'done registry: terraform init',
+      'start registry: terraform plan',
+      'done registry: terraform plan',
+      'ask Apply registry (2 to add, 1 to change, 0 to destroy)?',
+      'start registry: terraform apply',
+      'done registry: terraform apply',
+    ]);
+  });
+
+  it('stop the spinner when terraform fails', async () => {
+    const io = new PersonIoHost([]);
+    const runner = new ScriptedRunner();
+    runner.init = () =>
+      Promise.reject(
+        new MlopsError('terraform init failed', { code: 'MLOPS_INFRA_E7002', hint: 'see its output' }),
+      );
+    await rejection(planInfra(options(runner, io, { stack: 'network' })));
+    expect(io.timeline).toEqual(['start network: terraform init', 'done network: terraform init']);
   });
 });
 

@@ -2,9 +2,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MlopsError } from '../../src/kernel/errors.js';
 import type { MlopsConfig, MlopsConfigInput } from '../../src/config/schema.js';
+import { bucketNameProblem, derivedBucketName } from '../../providers/aws/infra/bucket-names.js';
 import { synthStacks } from '../../providers/aws/infra/synth.js';
+import { errorOf } from '../support/error-code.js';
 import { tempDir } from '../support/temp-dir.js';
 import { asArray, makeConfig, parsePolicy, resolveRemote, StackJson, type Block } from './fixtures.js';
 
@@ -135,7 +136,7 @@ describe.each(scenarios)('stacks: $title', ({ config, expect: want }) => {
   let counts: Record<string, number> = {};
 
   beforeAll(() => {
-    const result = synthStacks({ config, outDir });
+    const result = synthStacks({ config, outDir, purpose: 'deploy', projectDir: outDir });
     counts = Object.fromEntries(result.stacks.map((s) => [s.stack, s.resources]));
     for (const name of STACKS) stacks[name] = new StackJson(outDir, name);
   });
@@ -546,11 +547,17 @@ describe('synthStacks', () => {
 
   it('synthesizes one stack with only what it references', () => {
     const outDir = tempDir('mlops-synth-one-');
-    const registry = synthStacks({ config, outDir, stack: 'registry' });
+    const registry = synthStacks({
+      config,
+      outDir,
+      stack: 'registry',
+      purpose: 'deploy',
+      projectDir: outDir,
+    });
     expect(registry.stacks.map((s) => s.stack)).toEqual(['registry']);
     expect(readdirSync(path.join(outDir, 'stacks'))).toEqual(['registry']);
 
-    const addons = synthStacks({ config, outDir, stack: 'addons' });
+    const addons = synthStacks({ config, outDir, stack: 'addons', purpose: 'deploy', projectDir: outDir });
     expect(addons.stacks.map((s) => s.stack)).toEqual(['addons']);
     expect(readdirSync(path.join(outDir, 'stacks')).sort()).toEqual([
       'addons',
@@ -560,41 +567,141 @@ describe('synthStacks', () => {
     ]);
   });
 
-  const refusals: [string, NonNullable<MlopsConfigInput['infra']>, string?][] = [
-    ['a VPC CIDR that is not a network', { vpcCidr: '10.0.0.1/16' }],
-    ['a VPC too small for the subnets', { vpcCidr: '10.0.0.0/24' }],
-    ['node counts out of order', { nodeMin: 3, nodeDesired: 2, nodeMax: 4 }],
-    ['an endpoint reachable from nowhere', { endpointPublicAccess: false, endpointPrivateAccess: false }],
-    ['mixed architectures', { nodeInstanceTypes: ['m6i.large', 'm7g.large'] }],
-    ['S3 state without a bucket', { state: { backend: 's3' } }],
-    ['a bucket that is not the registry', { bucketName: 'other-bucket' }],
-    ['a cluster name too long for its IAM role names', { clusterName: 'x'.repeat(46) }],
-    ['more zones than the region has', { azCount: 4 }, 'ap-northeast-1'],
+  const refusals: [string, NonNullable<MlopsConfigInput['infra']>, string, string?][] = [
+    ['a VPC CIDR that is not a network', { vpcCidr: '10.0.0.1/16' }, 'infra.vpcCidr'],
+    ['a VPC too small for the subnets', { vpcCidr: '10.0.0.0/24' }, 'infra.vpcCidr'],
+    ['node counts out of order', { nodeMin: 3, nodeDesired: 2, nodeMax: 4 }, 'infra.nodeMin'],
+    [
+      'an endpoint reachable from nowhere',
+      { endpointPublicAccess: false, endpointPrivateAccess: false },
+      'infra.endpointPublicAccess',
+    ],
+    ['mixed architectures', { nodeInstanceTypes: ['m6i.large', 'm7g.large'] }, 'infra.nodeInstanceTypes'],
+    ['a bucket that is not the registry', { bucketName: 'other-bucket' }, 'infra.bucketName'],
+    ['a cluster name too long for its IAM role names', { clusterName: 'x'.repeat(46) }, 'infra.clusterName'],
+    ['more zones than the region has', { azCount: 4 }, 'infra.azCount', 'ap-northeast-1'],
+    [
+      'a state bucket name S3 refuses',
+      { state: { backend: 's3', bucket: 'Terraform_State' } },
+      'infra.state.bucket',
+    ],
   ];
-  it.each(refusals)('refuses %s (MLOPS_INFRA_E7005)', (_title, infra, region = 'us-east-1') => {
-    const bad = makeConfig({
-      region,
-      registry: 's3://iris-models',
-      infra: { state: { backend: 'local' }, ...infra },
+  it.each(refusals)(
+    'refuses %s (MLOPS_INFRA_E7005), in preview too',
+    (_title, infra, setting, region = 'us-east-1') => {
+      const bad = makeConfig({
+        region,
+        registry: 's3://iris-models',
+        infra: { state: { backend: 'local' }, ...infra },
+      });
+      for (const purpose of ['deploy', 'preview'] as const) {
+        const outDir = tempDir('mlops-synth-bad-');
+        const error = errorOf(() => synthStacks({ config: bad, outDir, purpose, projectDir: outDir }));
+        expect(error.code).toBe('MLOPS_INFRA_E7005');
+        expect(error.source).toBe('config');
+        expect(error.message).toContain(`- ${setting}`);
+        expect(error.hint).toBeTruthy();
+      }
+    },
+  );
+
+  it('for a deployment, lists every missing and invalid setting in one error (MLOPS_INFRA_E7006)', () => {
+    const outDir = tempDir('mlops-synth-bad-');
+    const config = makeConfig({
+      registry: 'file://.mlops/registry',
+      infra: { vpcCidr: '10.0.0.1/16', state: { backend: 's3', region: 'the-moon' } },
     });
-    let error: unknown;
-    try {
-      synthStacks({ config: bad, outDir: tempDir('mlops-synth-bad-') });
-    } catch (e) {
-      error = e;
-    }
-    expect(MlopsError.is(error)).toBe(true);
-    expect((error as MlopsError).code).toBe('MLOPS_INFRA_E7005');
-    expect((error as MlopsError).hint).toBeTruthy();
+    const error = errorOf(() => synthStacks({ config, outDir, purpose: 'deploy', projectDir: outDir }));
+    expect(error.code).toBe('MLOPS_INFRA_E7006');
+    expect(error.source).toBe('config');
+    const listed = error.message.split('\n').filter((line) => line.startsWith('  - '));
+    expect(listed.map((line) => line.slice(4, line.indexOf(':')))).toEqual([
+      'infra.vpcCidr',
+      'registry',
+      'infra.state.region',
+      'infra.state.bucket',
+    ]);
+    expect(error.message).toMatch(/^4 infrastructure settings are missing or invalid:/);
+    expect(listed.find((l) => l.includes('infra.state.bucket'))).toContain('mlops infra bootstrap');
+    expect(listed.find((l) => l.includes('registry'))).toContain('s3://BUCKET/PREFIX');
+    // Nothing is synthesized from a configuration that cannot be deployed.
+    expect(existsSync(path.join(outDir, 'stacks'))).toBe(false);
+  });
+});
+
+describe('synthStacks previews a project that is not set up for AWS yet', () => {
+  // What `mlops init` writes: a file:// registry and no infra.state (S3 backend, no bucket).
+  const config = makeConfig({ registry: 'file://.mlops/registry' });
+  const projectDir = tempDir('mlops-synth-preview-');
+  const outDir = path.join(projectDir, '.mlops', 'infra');
+  let result: ReturnType<typeof synthStacks>;
+
+  beforeAll(() => {
+    result = synthStacks({ config, outDir, purpose: 'preview', projectDir });
   });
 
-  it('refuses a registry stack with no bucket to create', () => {
-    expect(() =>
-      synthStacks({
-        config: makeConfig({ infra: { state: { backend: 'local' } } }),
-        outDir: tempDir('mlops-synth-bad-'),
-      }),
-    ).toThrow(expect.objectContaining({ code: 'MLOPS_INFRA_E7005' }));
+  it('derives a valid, stable registry bucket name from the project and says how to set it', () => {
+    const derived = result.defaults.find((d) => d.setting === 'infra.bucketName');
+    expect(derived?.value).toMatch(/^iris-models-[0-9a-f]{8}$/);
+    expect(bucketNameProblem(derived!.value)).toBeUndefined();
+    expect(derived?.howToSet).toContain('s3://BUCKET/PREFIX');
+    expect(new StackJson(outDir, 'registry').resource('aws_s3_bucket.bucket').bucket).toBe(derived?.value);
+    expect(derivedBucketName('iris', projectDir, 'models')).toBe(derived?.value);
+    expect(derivedBucketName('iris', tempDir('mlops-other-'), 'models')).not.toBe(derived?.value);
+  });
+
+  it('keeps the state local instead of needing a state bucket, and says so', () => {
+    expect(result.defaults.find((d) => d.setting === 'infra.state')).toMatchObject({
+      value: 'local',
+      howToSet: expect.stringContaining('mlops infra bootstrap'),
+    });
+    for (const name of STACKS) {
+      expect(new StackJson(outDir, name).json.terraform.backend).toEqual({
+        local: { path: `../../state/${name}.tfstate` },
+      });
+    }
+  });
+
+  it('derives nothing a configured project already has', () => {
+    const dir = tempDir('mlops-synth-configured-');
+    const configured = makeConfig({
+      registry: 's3://iris-models',
+      infra: { state: { backend: 's3', bucket: 'iris-tf-state' } },
+    });
+    expect(
+      synthStacks({ config: configured, outDir: dir, purpose: 'preview', projectDir: dir }).defaults,
+    ).toEqual([]);
+  });
+});
+
+describe('bucket names', () => {
+  it.each([
+    ['ab', 'it has 2 characters, not 3-63'],
+    ['a'.repeat(64), 'it has 64 characters, not 3-63'],
+    ['My-Bucket', 'only lowercase letters, digits, "." and "-" are allowed'],
+    ['-bucket', 'it must start and end with a letter or digit'],
+    ['my..bucket', 'it has two adjacent periods'],
+    ['192.168.5.4', 'it is formatted as an IP address'],
+    ['xn--bucket', 'the prefix "xn--" is reserved by AWS'],
+    ['bucket-s3alias', 'the suffix "-s3alias" is reserved by AWS'],
+  ])('refuses %s: %s', (name, problem) => {
+    expect(bucketNameProblem(name)).toBe(problem);
+  });
+
+  it('derives names S3 accepts from any project name, at most 63 characters', () => {
+    for (const project of [
+      'iris',
+      'x'.repeat(63),
+      `${'a'.repeat(45)}-${'b'.repeat(10)}`,
+      'xn--iris',
+      'sthree-x',
+    ]) {
+      for (const purpose of ['models', 'tfstate'] as const) {
+        const name = derivedBucketName(project, '/projects/p', purpose);
+        expect(bucketNameProblem(name), name).toBeUndefined();
+        expect(name).toMatch(new RegExp(`-${purpose}-[0-9a-f]{8}$`));
+      }
+    }
   });
 });
 

@@ -80,7 +80,7 @@ describe.skipIf(reason !== undefined)(`terraform, offline${reason ? ` (skipped: 
     vi.stubEnv('TF_VAR_aws_skip_credentials_validation', 'true');
     vi.stubEnv('TF_VAR_aws_skip_requesting_account_id', 'true');
     vi.stubEnv('TF_VAR_aws_skip_metadata_api_check', 'true');
-    const result = await runner.synth({ config, outDir });
+    const result = await runner.synth({ config, outDir, purpose: 'deploy', projectDir: dir });
     for (const s of result.stacks) stacks[s.stack] = s;
   });
 

@@ -27,7 +27,9 @@ describe('the registry of event names', () => {
       emitted.add(m[1]!);
       if (m[2]) emitted.add(m[2]);
     }
-    for (const m of sourceText.matchAll(/\binfo\(\s*(?:[^'\n,]*\?\s*)?'([a-z-]+)'(?:\s*:\s*'([a-z-]+)')?/g)) {
+    for (const m of sourceText.matchAll(
+      /\b(?:info|outcome)\(\s*(?:[^'\n,]*\?\s*)?'([a-z-]+)'(?:\s*:\s*'([a-z-]+)')?/g,
+    )) {
       emitted.add(m[1]!);
       if (m[2]) emitted.add(m[2]);
     }

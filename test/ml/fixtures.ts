@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Dataset } from '../../src/ml/dataset.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -20,4 +21,11 @@ export function linearCsv(rows: number): string {
     lines.push([a, b, c, y].map((v) => v.toFixed(4)).join(','));
   }
   return lines.join('\n') + '\n';
+}
+
+/** Rows of a dataset as a model's callers send them (one array per row): all, or those at `indices`. */
+export function featureRows(dataset: Dataset, indices?: readonly number[]): number[][] {
+  const width = dataset.features.length;
+  const pick = indices ?? Array.from({ length: dataset.rows }, (_, r) => r);
+  return pick.map((r) => Array.from(dataset.x.subarray(r * width, (r + 1) * width)));
 }

@@ -8,7 +8,7 @@ import { loadPredictor } from '../../src/ml/predictor.js';
 import { randomSplit, stratifiedSplit } from '../../src/ml/split.js';
 import { trainModel, type TrainedModel } from '../../src/ml/train.js';
 import { rejectionOf } from '../support/error-code.js';
-import { dataDir, linearCsv } from './fixtures.js';
+import { dataDir, featureRows, linearCsv } from './fixtures.js';
 
 const params = { ...trainSchema.parse({}), epochs: 60 };
 const encoder = new TextEncoder();
@@ -30,7 +30,7 @@ describe('loadPredictor', () => {
       validationSplit: params.validationSplit,
       seed: params.seed,
     });
-    const predictions = predictor.predict(validation.map((i) => iris.x[i] as number[]));
+    const predictions = predictor.predict(featureRows(iris, validation));
     const classes = iris.classes ?? [];
     const predicted = predictions.map((p) => classes.indexOf(p.label as string));
     const again = classificationMetrics(
@@ -54,7 +54,7 @@ describe('loadPredictor', () => {
     const before = tf.memory().numTensors;
     for (const engine of ['auto', 'tfjs'] as const) {
       const predictor = await loadPredictor(trained.artifacts, { engine });
-      const rows = iris.x.slice(0, 20);
+      const rows = featureRows(iris).slice(0, 20);
       const batch = predictor.predict(rows);
       const single = rows.map((r) => predictor.predict([r])[0]);
       expect(single.map((p) => p?.label)).toEqual(batch.map((p) => p.label));
@@ -69,8 +69,8 @@ describe('loadPredictor', () => {
     const slow = await loadPredictor(trained.artifacts, { engine: 'tfjs' });
     expect(fast.engine).toBe('dense-js');
     expect(slow.engine).toBe('tfjs');
-    const a = fast.predict(iris.x);
-    const b = slow.predict(iris.x);
+    const a = fast.predict(featureRows(iris));
+    const b = slow.predict(featureRows(iris));
     expect(a.map((p) => p.label)).toEqual(b.map((p) => p.label));
     a.forEach((p, r) => {
       for (const c of iris.classes ?? []) {
@@ -79,7 +79,7 @@ describe('loadPredictor', () => {
     });
     fast.dispose();
     slow.dispose();
-    expect(() => fast.predict([iris.x[0] as number[]])).toThrow(/disposed/);
+    expect(() => fast.predict(featureRows(iris, [0]))).toThrow(/disposed/);
   });
 
   it('keeps the dense path for a model trained with dropout', async () => {
@@ -87,7 +87,9 @@ describe('loadPredictor', () => {
     const fast = await loadPredictor(withDropout.artifacts);
     const slow = await loadPredictor(withDropout.artifacts, { engine: 'tfjs' });
     expect(fast.engine).toBe('dense-js');
-    expect(fast.predict(iris.x).map((p) => p.label)).toEqual(slow.predict(iris.x).map((p) => p.label));
+    expect(fast.predict(featureRows(iris)).map((p) => p.label)).toEqual(
+      slow.predict(featureRows(iris)).map((p) => p.label),
+    );
     fast.dispose();
     slow.dispose();
   });
@@ -103,6 +105,15 @@ describe('loadPredictor', () => {
     predictor.dispose();
   });
 
+  it('rejects a value beyond float32 range (it would reach the model as Infinity)', async () => {
+    const predictor = await loadPredictor(trained.artifacts);
+    expect(() => predictor.predict([[1e39, 1, 1, 1]])).toThrow(
+      expect.objectContaining({ code: 'MLOPS_DATA_E3004', message: expect.stringContaining('float32') }),
+    );
+    expect(predictor.predict([[3e38, 1, 1, 1]])).toHaveLength(1);
+    predictor.dispose();
+  });
+
   it('round-trips a regression model with its target scaling', async () => {
     const ds = parseDataset(linearCsv(200), { task: 'regression', source: 'linear' });
     const model = await trainModel(ds, { ...params, task: 'regression', epochs: 40 });
@@ -111,7 +122,7 @@ describe('loadPredictor', () => {
       validationSplit: params.validationSplit,
       seed: params.seed,
     });
-    const predictions = predictor.predict(validation.map((i) => ds.x[i] as number[]));
+    const predictions = predictor.predict(featureRows(ds, validation));
     const again = regressionMetrics(
       validation.map((i) => ds.y[i] as number),
       predictions.map((p) => p.label as number),

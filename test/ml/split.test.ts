@@ -54,3 +54,14 @@ describe('randomSplit', () => {
     expect(new Set([...a.train, ...a.validation]).size).toBe(100);
   });
 });
+
+describe('large inputs', () => {
+  it('splits a million rows of typed labels without overflowing the call stack', () => {
+    // Spreading a class's rows into push() overflowed the stack from a few hundred thousand rows.
+    const y = new Float64Array(1_000_000).map((_, i) => (i % 4 === 0 ? 1 : 0));
+    const { train, validation } = stratifiedSplit(y, { validationSplit: 0.2, seed: 1 });
+    expect(validation).toHaveLength(200_000);
+    expect(train).toHaveLength(800_000);
+    expect(validation.filter((i) => y[i] === 1)).toHaveLength(50_000);
+  });
+});

@@ -91,6 +91,16 @@ describe('trainModel', () => {
     expect(err.code).toBe('MLOPS_INTERRUPTED');
   });
 
+  it('wraps a failure of tfjs once, as E5001 with the cause and the backend in the hint', async () => {
+    // Params bypass the config schema here, which would refuse a negative layer size up front.
+    const err = await rejectionOf(trainModel(iris, { ...defaults, epochs: 1, hiddenUnits: [-1] }));
+    expect(err.code).toBe('MLOPS_TRAIN_E5001');
+    expect(err.message).toMatch(/^training failed: .*units/);
+    expect(err.message.match(/training failed/gi)).toHaveLength(1);
+    expect(err.cause).toBeInstanceOf(Error);
+    expect(err.hint).toContain('backend');
+  });
+
   it('refuses a dataset loaded for another task (E5001)', async () => {
     const err = await rejectionOf(trainModel(iris, { ...defaults, task: 'regression' }));
     expect(err.code).toBe('MLOPS_TRAIN_E5001');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ModelRegistry, mapLimit } from '../../src/core/registry.js';
+import { ModelRegistry } from '../../src/core/registry.js';
+import { mapLimit } from '../../src/core/registry/map-limit.js';
 import { registryContract } from './registry-contract.js';
 import { MemoryStore } from './memory-store.js';
 

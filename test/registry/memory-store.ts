@@ -1,4 +1,4 @@
-import type { ModelStore, PutOptions } from '../../src/core/ports/model-store.js';
+import type { ModelStore, ObjectStat, PutOptions } from '../../src/core/ports/model-store.js';
 
 /** An in-memory ModelStore that can slow its reads down and counts how many run at once. */
 export class MemoryStore implements ModelStore {
@@ -20,6 +20,11 @@ export class MemoryStore implements ModelStore {
     } finally {
       this.inFlight--;
     }
+  }
+
+  async stat(key: string): Promise<ObjectStat | undefined> {
+    const body = this.objects.get(key);
+    return body && { size: body.byteLength };
   }
 
   async put(key: string, body: Uint8Array, options?: PutOptions): Promise<boolean> {

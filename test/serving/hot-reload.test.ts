@@ -1,4 +1,4 @@
-import { appendFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMlops } from '../support/run-mlops.js';
@@ -70,7 +70,11 @@ describe('hot reload', () => {
   }, 60_000);
 
   it('a version whose artifacts fail verification is refused: the old model keeps serving', async () => {
-    appendFileSync(path.join(dir, '.mlops', 'registry', 'iris', 'versions', 'v1.2', 'weights.bin'), 'x');
+    // same size, other bytes: promote's size check lets it through, the server's sha256 check must not
+    const weights = path.join(dir, '.mlops', 'registry', 'iris', 'versions', 'v1.2', 'weights.bin');
+    const tampered = readFileSync(weights);
+    tampered[0] = (tampered[0] ?? 0) ^ 1;
+    writeFileSync(weights, tampered);
     ok(await runMlops(['promote', 'v1.2'], { cwd: dir }));
     await until(async () => ((await metric('ml_model_reloads_total{result="error"}')) ?? 0) >= 1);
     expect(server.app.status().version).toBe('v1.1');

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -206,5 +206,110 @@ describe('mlops predict', () => {
         heavy,
       ).toEqual([]);
     }
+  });
+});
+
+/**
+ * An iris-shaped CSV of `rows` rows with the model's features (in another order), the label and an id:
+ * even rows near SETOSA, odd rows near VIRGINICA (small jitter), so the predictions are known.
+ */
+function irisCsv(file: string, rows: number, columns = ['id', ...IRIS_FEATURES.toReversed(), 'species']) {
+  const lines = [columns.join(',')];
+  for (let r = 0; r < rows; r += 1) {
+    const base = r % 2 === 0 ? SETOSA : VIRGINICA;
+    const values: Record<string, string> = {
+      id: String(r + 1),
+      species: r % 2 === 0 ? 'setosa' : 'virginica',
+    };
+    IRIS_FEATURES.forEach((f, i) => (values[f] = ((base[i] as number) + (r % 10) / 100).toFixed(2)));
+    lines.push(columns.map((c) => values[c] ?? '').join(','));
+  }
+  writeFileSync(file, `${lines.join('\n')}\n`);
+}
+
+const labelOf = (row: number) => (row % 2 === 0 ? 'setosa' : 'virginica');
+
+describe('mlops predict --file with a large file', () => {
+  const big = path.join(root, 'big.csv');
+  beforeAll(() => irisCsv(big, 200_000));
+
+  it('200,000 rows: exit 0, a summary (counts per class, the first rows) and where to get all', async () => {
+    const res = await predict(['--url', url, '--file', big]);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toContain('model version v1.0 · 200,000 rows');
+    expect(res.stdout).toMatch(/^LABEL\s+ROWS\s+SHARE$/m);
+    expect(res.stdout).toMatch(/^setosa\s+100,000\s+50\.0%$/m);
+    expect(res.stdout).toMatch(/^virginica\s+100,000\s+50\.0%$/m);
+    expect(res.stdout).toContain('First 10 rows:');
+    expect(res.stdout).toMatch(/^#\s+LABEL\s+P\(setosa\)\s+P\(versicolor\)\s+P\(virginica\)$/m);
+    expect(res.stdout).toMatch(/^10\s+virginica\s/m);
+    expect(res.stdout).not.toMatch(/^11\s/m);
+    expect(res.stdout).toContain(
+      'All 200,000 predictions: --out FILE.csv (or .jsonl) writes them to a file, --json prints them.',
+    );
+    expect(res.stdout.trim().split('\n').length).toBeLessThan(25);
+  }, 180_000);
+
+  it('--json gives all 200,000 predictions in row order, and --out FILE.jsonl the same', async () => {
+    const res = await predict(['--url', url, '--file', big, '--out', 'all.jsonl', '--json']);
+    expect(res.code, res.stderr).toBe(0);
+    const body = res.json<PredictJson>();
+    expect(body.model_version).toBe('v1.0');
+    expect(body.predictions).toHaveLength(200_000);
+    expect(body.predictions.findIndex((p, i) => p.label !== labelOf(i))).toBe(-1);
+    const lines = readFileSync(path.join(dir, 'all.jsonl'), 'utf8').trimEnd().split('\n');
+    expect(lines).toHaveLength(200_000);
+    for (const i of [0, 1, 123_457, 199_999]) expect(JSON.parse(lines[i] ?? '')).toEqual(body.predictions[i]);
+  }, 180_000);
+
+  it('--out FILE.csv: one line per row with its number, label and class probabilities', async () => {
+    const file = path.join(root, 'three-hundred.csv');
+    irisCsv(file, 300);
+    const res = await predict(['--url', url, '--file', file, '--out', 'out.csv']);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/^setosa\s+150\s+50\.0%$/m);
+    expect(res.stdout).toContain('All 300 predictions are in out.csv.');
+    const lines = readFileSync(path.join(dir, 'out.csv'), 'utf8').trimEnd().split('\n');
+    expect(lines[0]).toBe('row,label,p_setosa,p_versicolor,p_virginica');
+    expect(lines).toHaveLength(301);
+    expect(lines[300]).toMatch(/^300,virginica,[\d.e-]+,[\d.e-]+,[\d.e-]+$/);
+    const probabilities = (lines[1] ?? '').split(',').slice(2).map(Number);
+    expect(probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+  });
+
+  it('a CSV without a feature column: exit 2 naming it and the columns the file has', async () => {
+    const file = path.join(root, 'missing.csv');
+    irisCsv(file, 5, ['sepal_length_cm', 'sepal_width_cm', 'petal_length_cm', 'species']);
+    const res = await predict(['--url', url, '--file', file, '--json']);
+    expect(res.code).toBe(2);
+    const { error } = res.json<{ error: { code: string; message: string; hint: string } }>();
+    expect(error.code).toBe('MLOPS_SERVE_E8007');
+    expect(error.message).toContain('lacks the column "petal_width_cm"');
+    expect(error.message).toContain('"sepal_length_cm", "sepal_width_cm", "petal_length_cm", "species"');
+    expect(error.hint).toContain('petal_width_cm');
+  });
+
+  it('a bad value deep in a file: the error names the rows of the request that carried it', async () => {
+    const file = path.join(root, 'bad.csv');
+    irisCsv(file, 1000);
+    const text = readFileSync(file, 'utf8').split('\n');
+    text[700] = text[700]!.replace(/^700,[^,]+/, '700,abc');
+    writeFileSync(file, text.join('\n'));
+    const out = path.join(root, 'bad-predictions.jsonl');
+    const res = await predict(['--url', url, '--file', file, '--batch-size', '500', '--out', out, '--json']);
+    expect(res.code).toBe(2);
+    const { error } = res.json<{ error: { code: string; message: string } }>();
+    expect(error.code).toBe('MLOPS_SERVE_E8002');
+    expect(error.message).toMatch(/^Rows 501–1,000 of .*bad\.csv: /);
+    expect(error.message).toContain('instances[199]');
+    // No half-written --out file (nor its temporary) is left behind.
+    expect(readdirSync(root).filter((f) => f.startsWith('bad-predictions'))).toEqual([]);
+  });
+
+  it('--out of an unknown type is refused before anything is sent or written', async () => {
+    const res = await predict(['--url', url, '--file', big, '--out', 'all.txt', '--json']);
+    expect(res.code).toBe(2);
+    expect(res.json<{ error: { code: string } }>().error.code).toBe('MLOPS_SERVE_E8008');
+    expect(existsSync(path.join(dir, 'all.txt'))).toBe(false);
   });
 });

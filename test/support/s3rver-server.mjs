@@ -1,6 +1,6 @@
 // s3rver for tests and benchmarks, run with plain `node --openssl-legacy-provider` (see s3rver.ts).
-// Options come from S3RVER_OPTIONS (JSON: directory, buckets, conditionalWrites, denyBuckets); it prints
-// {"port"} on its first line and exits when its stdin ends.
+// Options come from S3RVER_OPTIONS (JSON: directory, buckets, conditionalWrites, denyBuckets,
+// bucketSettings); it prints {"port"} on its first line and exits when its stdin ends.
 import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const S3rver = require('s3rver');
@@ -63,6 +63,44 @@ if (options.conditionalWrites) {
     } finally {
       release();
       if (queues.get(ctx.path) === tail) queues.delete(ctx.path);
+    }
+  });
+}
+if (options.bucketSettings) {
+  // What GET answers for a setting never made, as S3 does.
+  const unset = {
+    versioning: () => '<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"/>',
+    encryption: () => notConfigured('ServerSideEncryptionConfigurationNotFoundError'),
+    publicAccessBlock: () => notConfigured('NoSuchPublicAccessBlockConfiguration'),
+    policy: () => notConfigured('NoSuchBucketPolicy'),
+  };
+  function notConfigured(code) {
+    const error = new S3Error(code, 'The configuration does not exist');
+    error.status = 404;
+    throw error;
+  }
+  const documents = new Map();
+  shims.push(async (ctx, next) => {
+    const [, bucket, ...rest] = ctx.path.split('/');
+    const setting = Object.keys(unset).find((name) => name in ctx.query);
+    if (!bucket || rest.some(Boolean) || !setting || !['GET', 'PUT', 'DELETE'].includes(ctx.method)) {
+      return next();
+    }
+    if (!(await server.store.getBucket(bucket))) {
+      throw new S3Error('NoSuchBucket', 'The specified bucket does not exist', { BucketName: bucket });
+    }
+    const key = `${bucket}?${setting}`;
+    if (ctx.method === 'PUT') {
+      const chunks = [];
+      for await (const chunk of ctx.req) chunks.push(chunk);
+      documents.set(key, Buffer.concat(chunks).toString('utf8'));
+      ctx.status = 200;
+    } else if (ctx.method === 'DELETE') {
+      documents.delete(key);
+      ctx.status = 204;
+    } else {
+      ctx.type = setting === 'policy' ? 'application/json' : 'application/xml';
+      ctx.body = documents.get(key) ?? unset[setting]();
     }
   });
 }

@@ -17,6 +17,13 @@ export interface S3rverOptions {
   readonly conditionalWrites?: boolean;
   /** Buckets for which every request is answered 403 AccessDenied, as a bucket policy denial is. */
   readonly denyBuckets?: readonly string[];
+  /**
+   * s3rver answers NotImplemented to the bucket settings `infra bootstrap` makes (versioning,
+   * encryption, public access block, policy). With this set, a shim stores each document a PUT sends
+   * and returns it on GET (or S3's "not configured" answer), per bucket, in memory. An emulation,
+   * named as such wherever a test relies on it.
+   */
+  readonly bucketSettings?: boolean;
 }
 
 export interface S3rverHandle {
@@ -52,6 +59,7 @@ export async function startS3rver(options: S3rverOptions = {}): Promise<S3rverHa
         buckets: options.buckets ?? [],
         conditionalWrites: options.conditionalWrites === true,
         denyBuckets: options.denyBuckets ?? [],
+        bucketSettings: options.bucketSettings === true,
       }),
     },
   });

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { App } from '../stacks/cdktf-modules.js';
 import type {
+  DerivedSetting,
   StackName,
   SynthesizedStack,
   SynthRequest,
@@ -32,10 +33,16 @@ const countBlocks = (blocks: Record<string, Record<string, unknown>> | undefined
 
 /**
  * Synthesizes the stacks in-process into `outDir/stacks/<stack>/cdk.tf.json` (CDKTF's layout) and
- * counts what each holds. Only the requested stack and the stacks it reads from are built.
+ * counts what each holds. Only the requested stack and the stacks it reads from are built. The
+ * settings are checked first, so a configuration problem writes nothing.
  */
 export function synthStacks(request: SynthRequest): SynthResult {
-  const settings = resolveInfraSettings(request.config);
+  const defaults: DerivedSetting[] = [];
+  const settings = resolveInfraSettings(
+    request.config,
+    { purpose: request.purpose, projectDir: request.projectDir },
+    (derived) => defaults.push(derived),
+  );
   const outDir = path.resolve(request.outDir);
   mkdirSync(outDir, { recursive: true });
   // No construct stack traces: they are only for CDKTF's own CLI and dominate synthesis time.
@@ -63,5 +70,5 @@ export function synthStacks(request: SynthRequest): SynthResult {
       outputs: Object.keys(json.output ?? {}).length,
     };
   });
-  return { outDir, stacks };
+  return { outDir, stacks, defaults };
 }

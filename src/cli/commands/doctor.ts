@@ -42,11 +42,31 @@ export default defineCommand({
         name: 'registry',
         run: async () => {
           const registry = await ctx.registry(config);
-          const versions = await registry.versions();
-          return {
-            status: 'ok',
-            detail: `${registry.store.uri} (${versions.length} version(s) of ${registry.model})`,
-          };
+          const aliasTable = await registry.aliasTable();
+          const { versions, damaged } = await registry.catalog(aliasTable.aliases);
+          const where = `${registry.store.uri} (${versions.length} version(s) of ${registry.model}`;
+          // a damaged alias breaks serving and promoting it; a damaged version leaves the others usable
+          if (aliasTable.damaged.length) {
+            return {
+              status: 'fail',
+              detail: `${where}; damaged alias: ${aliasTable.damaged.map((a) => `${a.alias} (${a.reason})`).join(', ')})`,
+              fix: `Rewrite it: ${aliasTable.damaged.map((a) => a.repair).join('; ')}`,
+            };
+          }
+          // what train needs: a write and a delete of one small object (read-only hosts only serve)
+          const unwritable = await registry.checkWritable(ctx.actor()).then(
+            () => undefined,
+            (error: unknown) => doctor.checkFromError(error, 'warn', ' (train --local needs to write)'),
+          );
+          if (unwritable) return unwritable;
+          if (damaged.length) {
+            return {
+              status: 'warn',
+              detail: `${where}; damaged manifest: ${damaged.map((d) => `${d.version} (${d.reason})`).join(', ')})`,
+              fix: '`mlops models verify` checks every version; restore the damaged manifests from a backup.',
+            };
+          }
+          return { status: 'ok', detail: `${where}, writable)` };
         },
       });
     }

@@ -1,11 +1,13 @@
 import type { CommandDefinition } from '../command.js';
 import doctor from './doctor.js';
 import { infraDown, infraOutput, infraPlan, infraSynth, infraUp } from './infra.js';
+import infraBootstrap from './infra-bootstrap.js';
 import init from './init.js';
 import modelsCopy from './models-copy.js';
 import modelsGc from './models-gc.js';
 import modelsList from './models-list.js';
 import modelsShow from './models-show.js';
+import modelsVerify from './models-verify.js';
 import { pendingCommand } from './pending.js';
 import predict from './predict.js';
 import promote from './promote.js';
@@ -19,6 +21,7 @@ export const COMMANDS = [
   init,
   quickstart,
   doctor,
+  infraBootstrap,
   infraSynth,
   infraPlan,
   infraUp,
@@ -30,6 +33,7 @@ export const COMMANDS = [
   modelsShow,
   modelsGc,
   modelsCopy,
+  modelsVerify,
   promote,
   rollback,
   pendingCommand('deploy', 'render and apply the serving stack to the cluster', 'the Kubernetes deploy work'),

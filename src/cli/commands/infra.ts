@@ -68,6 +68,13 @@ export const infraSynth = defineCommand<InfraFlags>({
         );
         print();
         print(`Written to ${result.outDir}/stacks/`);
+        if (result.defaults.length === 0) return;
+        print();
+        print('Not in the config, so derived for this synthesis (`mlops infra plan` needs them set):');
+        for (const d of result.defaults) {
+          print(`  ${d.setting} = ${d.value}: ${d.reason}.`);
+          print(`    To set it: ${d.howToSet}.`);
+        }
       },
     };
   },

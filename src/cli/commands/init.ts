@@ -34,6 +34,7 @@ export default defineCommand<InitFlags>({
     const result = await initProject({
       dir: path.resolve(ctx.process.cwd, dir ?? '.'),
       io: ctx.io,
+      installDependencies: (project) => ctx.installDependencies(project),
       ...flags,
     });
     const rel = path.relative(ctx.process.cwd, result.dir) || '.';
@@ -42,7 +43,9 @@ export default defineCommand<InitFlags>({
       human: (print, style) => {
         for (const file of result.files) print(`  ${style.green('create')} ${path.join(rel, file)}`);
         print();
-        print(`Next: ${style.bold(`cd ${rel} && npx mlops train --local`)}`);
+        const install =
+          result.installed || !result.mlopsDependency.startsWith('file:') ? '' : 'npm install && ';
+        print(`Next: ${style.bold(`cd ${rel} && ${install}npx mlops train --local`)}`);
       },
     };
   },

@@ -89,6 +89,13 @@ export default defineCommand<GcFlags>({
             ),
           );
         }
+        for (const d of result.damaged) {
+          print(
+            style.yellow(
+              `! Skipped ${d.version}: its manifest is damaged (${d.reason}); \`mlops models verify ${d.version}\` checks it.`,
+            ),
+          );
+        }
         if (result.dryRun && shown.length + result.incomplete.length > 0) {
           print(`Run without --dry-run to delete${ctx.interactive ? '' : ' (headless: add --yes)'}.`);
         }

@@ -7,21 +7,29 @@ interface FullMetrics {
   lossCurve?: { epoch: number; loss: number; valLoss: number }[];
 }
 
+/** The latest alias changes shown to a person; --json has them all. */
+const HISTORY_LINES = 20;
+
 export default defineCommand({
   name: 'models show',
-  summary: 'show one version: metrics, confusion matrix, loss curve, lineage',
+  summary: 'show one version: metrics, confusion matrix, loss curve, lineage, alias history',
   arguments: [{ name: '<version>', description: 'a version (v1.0) or an alias (production)' }],
   examples: ['mlops models show v1.0', 'mlops models show production --json'],
   async handler(ctx, [ref]) {
     const config = await ctx.config();
     const registry = await ctx.registry(config);
     const version = await registry.resolve(ref ?? '');
-    const [{ manifest, artifacts }, aliases, history] = await Promise.all([
-      registry.load(version),
-      registry.aliases(),
+    const [manifest, { aliases }, history] = await Promise.all([
+      registry.manifest(version),
+      // another alias being damaged must not hide this version
+      registry.aliasTable(),
       registry.history(),
     ]);
-    const metricsBytes = artifacts['metrics.json'];
+    // metrics.json only (verified); the other artifacts are checked by size, not downloaded
+    const [metricsBytes] = await Promise.all([
+      registry.artifact(manifest, 'metrics.json'),
+      registry.checkArtifactSizes(manifest),
+    ]);
     const metrics = (metricsBytes ? JSON.parse(new TextDecoder().decode(metricsBytes)) : {}) as FullMetrics;
     const json = {
       ...manifest,
@@ -75,6 +83,26 @@ export default defineCommand({
               labels.map((l, i) => [l, ...(matrix[i] ?? []).map(String)]),
             ),
           );
+        }
+        if (json.aliasHistory.length) {
+          const shown = json.aliasHistory.slice(-HISTORY_LINES);
+          print();
+          print(`Alias history (${version} in or out)`);
+          print(
+            table(
+              ['WHEN', 'ALIAS', 'ACTION', 'FROM', 'TO', 'BY'],
+              shown.map((h) => [
+                h.at.replace('T', ' ').slice(0, 19),
+                h.alias,
+                h.action,
+                h.from ?? '-',
+                h.to,
+                h.by,
+              ]),
+            ),
+          );
+          const earlier = json.aliasHistory.length - shown.length;
+          if (earlier) print(style.dim(`… and ${earlier} earlier change(s) (--json lists them all)`));
         }
         if (metrics.lossCurve?.length) {
           const curve = metrics.lossCurve;

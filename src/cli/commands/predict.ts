@@ -1,6 +1,9 @@
 import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { MlopsError, usageError } from '../../kernel/errors.js';
+import type { ClientPrediction, PredictClient } from '../../serving/client.js';
+import type { PredictionsFile, PredictionTally } from '../../serving/client-output.js';
+import type { RowSet } from '../../serving/client-rows.js';
 import { defineCommand } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { numberFlag } from '../flags.js';
@@ -10,12 +13,20 @@ interface PredictFlags {
   url?: string;
   data?: string;
   file?: string;
+  out?: string;
   protocol: string;
   model?: string;
   batchSize: string;
+  wait?: string;
 }
 
 const PROTOCOL_NAMES = ['simple', 'tfserving', 'v2'];
+/** Up to this many rows a person gets the whole table; past it, a summary. */
+const TABLE_ROWS = 200;
+/** The rows a summary shows. */
+const SUMMARY_ROWS = 10;
+
+const count = new Intl.NumberFormat('en-US');
 
 export default defineCommand<PredictFlags>({
   name: 'predict',
@@ -27,13 +38,23 @@ export default defineCommand<PredictFlags>({
       description: 'one row ([5.1, 3.5, 1.4, 0.2] or {"feature": value}) or a list of rows',
     },
     { flags: '--file <path>', description: 'rows from a .csv (with a header), .jsonl or .json file' },
+    {
+      flags: '--out <file>',
+      description: `also write every prediction to a .csv or .jsonl file (past ${TABLE_ROWS} rows the screen shows a summary)`,
+    },
     { flags: '--protocol <name>', description: 'simple, tfserving or v2', default: 'simple' },
     { flags: '--model <name>', description: 'model name for tfserving and v2 (default: the server’s)' },
     { flags: '--batch-size <rows>', description: 'rows per request with --file', default: '500' },
+    {
+      flags: '--wait <seconds>',
+      description: 'wait up to this long for the server to be ready (one just started with `mlops serve &`)',
+    },
   ],
   examples: [
     "mlops predict --data '[5.1, 3.5, 1.4, 0.2]'",
+    "mlops serve & mlops predict --wait 10 --data '[5.1, 3.5, 1.4, 0.2]'",
     'mlops predict --file data/iris.csv --json',
+    'mlops predict --file big.csv --out predictions.csv',
     'mlops predict --url http://127.0.0.1:8080 --protocol v2 --data \'{"sepal_length_cm": 5.1, …}\'',
   ],
   async handler(ctx, _args, flags) {
@@ -58,52 +79,72 @@ export default defineCommand<PredictFlags>({
         integer: true,
         example: '--batch-size 500',
       }) ?? 500;
+    const wait = numberFlag('--wait', flags.wait, { min: 0, max: 3600, example: '--wait 10' }) ?? 0;
     const url = flags.url ?? (await defaultUrl(ctx));
     // undici parses HTTP with llhttp compiled to WebAssembly, which V8 re-optimizes in background
     // threads that node waits for before exiting: ~100 ms of a ~250 ms command. The baseline wasm
     // compiler is ample for a short client, so this process keeps to it (set before undici loads).
     setFlagsFromString('--liftoff-only');
-    const [{ PredictClient }, { rowsFromFile, rowsFromJson }] = await Promise.all([
+    const [{ PredictClient }, { listRows, rowsFromFile, rowsFromJson }, output] = await Promise.all([
       import('../../serving/client.js'),
       import('../../serving/client-rows.js'),
+      import('../../serving/client-output.js'),
     ]);
+    if (flags.out !== undefined) output.outType(flags.out);
     const rows =
       flags.file !== undefined
         ? await rowsFromFile(path.resolve(ctx.process.cwd, flags.file), flags.file)
-        : rowsFromJson(flags.data ?? '');
+        : listRows(rowsFromJson(flags.data ?? ''));
     const client = new PredictClient({
       url,
       protocol: flags.protocol as 'simple' | 'tfserving' | 'v2',
       model: flags.model,
     });
+    let out: PredictionsFile | undefined;
     try {
-      // Files often carry more columns than the model reads (the label, ids): keep only its features.
-      let send = rows;
-      const first = rows[0];
-      if (flags.file !== undefined && first !== undefined && !Array.isArray(first)) {
-        const features = await client.features();
-        const extra = features ? Object.keys(first).filter((c) => !features.includes(c)) : [];
-        if (features && extra.length) {
-          ctx.io.notify({
-            level: 'info',
-            event: 'ignored-columns',
-            message: `Ignoring column${extra.length > 1 ? 's' : ''} the model does not use: ${extra.join(', ')}`,
-          });
-          send = rows.map((row) =>
-            Object.fromEntries(features.map((f) => [f, (row as Record<string, unknown>)[f] ?? null])),
-          );
+      if (wait > 0) {
+        const waiting = ctx.io.progress(`Waiting for the server at ${url} to be ready`);
+        try {
+          await client.waitUntilReady(wait * 1000, ctx.process.signal);
+        } finally {
+          waiting.done();
         }
       }
-      const predictions: { label: string | number; probabilities?: Readonly<Record<string, number>> }[] = [];
+      // Files often carry more columns than the model reads (the label, ids): keep only its features.
+      let send = rows;
+      if (flags.file !== undefined && rows.columns !== undefined) {
+        const features = await client.features();
+        if (features) {
+          send = rows.select(features);
+          const extra = rows.columns.filter((c) => !features.includes(c));
+          if (extra.length) {
+            ctx.io.notify({
+              level: 'info',
+              event: 'ignored-columns',
+              message: `Ignoring column${extra.length > 1 ? 's' : ''} the model does not use: ${extra.join(', ')}`,
+            });
+          }
+        }
+      }
+      if (flags.out !== undefined) {
+        out = await output.PredictionsFile.create(path.resolve(ctx.process.cwd, flags.out), flags.out);
+      }
+      // --json needs every prediction; a person sees the table, or past TABLE_ROWS a summary.
+      const tally = new output.PredictionTally(
+        ctx.globals.json ? Infinity : send.count <= TABLE_ROWS ? TABLE_ROWS : SUMMARY_ROWS,
+      );
       const versions = new Set<string>();
-      const progress = ctx.io.progress('Predicting', send.length);
-      for (let i = 0; i < send.length; i += batchSize) {
-        const result = await client.predict(send.slice(i, i + batchSize));
-        predictions.push(...result.predictions);
+      const progress = ctx.io.progress('Predicting', send.count);
+      for (let start = 0; start < send.count; start += batchSize) {
+        const end = Math.min(start + batchSize, send.count);
+        const result = await predictBatch(client, send, start, end, batchSize, flags.file);
+        tally.add(result.predictions);
         versions.add(result.model_version);
-        progress.update(Math.min(i + batchSize, send.length));
+        await out?.write(result.predictions, start);
+        progress.update(end);
       }
       progress.done();
+      await out?.commit();
       const model_version = [...versions].at(-1) ?? '';
       if (versions.size > 1) {
         ctx.io.notify({
@@ -112,38 +153,92 @@ export default defineCommand<PredictFlags>({
           message: `The server switched versions during the run (${[...versions].join(' → ')}).`,
         });
       }
-      const document = { model_version, predictions };
+      const written = out?.shown;
       return {
-        json: document,
+        json: { model_version, predictions: tally.kept },
         human: (print, style) => {
-          const classes = Object.keys(predictions[0]?.probabilities ?? {});
-          const shown = classes.length <= 6 ? classes : [];
-          print(style.dim(`${url} · model version ${model_version} · ${predictions.length} rows`));
-          print(
-            table(
-              [
-                '#',
-                'LABEL',
-                ...shown.map((c) => `P(${c})`),
-                ...(shown.length || !classes.length ? [] : ['P']),
-              ],
-              predictions.map((p, i) => [
-                String(i + 1),
-                typeof p.label === 'number' ? formatNumber(p.label) : p.label,
-                ...shown.map((c) => formatNumber(p.probabilities?.[c], 3)),
-                ...(shown.length || !classes.length
-                  ? []
-                  : [formatNumber(p.probabilities?.[String(p.label)], 3)]),
-              ]),
-            ),
-          );
+          print(style.dim(`${url} · model version ${model_version} · ${count.format(tally.total)} rows`));
+          if (tally.total <= TABLE_ROWS) {
+            print(predictionTable(tally.kept));
+          } else {
+            printSummary(tally, print);
+          }
+          if (written !== undefined) {
+            print(`All ${count.format(tally.total)} predictions are in ${written}.`);
+          } else if (tally.total > TABLE_ROWS) {
+            print(
+              style.dim(
+                `All ${count.format(tally.total)} predictions: --out FILE.csv (or .jsonl) writes them to a file, --json prints them.`,
+              ),
+            );
+          }
         },
       };
     } finally {
       await client.close();
+      await out?.close();
     }
   },
 });
+
+/**
+ * One request of `rows` [start, end). When the rows go in several requests, an error names the rows
+ * of the request that failed, since the server's message counts within the request.
+ */
+async function predictBatch(
+  client: PredictClient,
+  rows: RowSet,
+  start: number,
+  end: number,
+  batchSize: number,
+  file: string | undefined,
+) {
+  try {
+    return await client.predict(rows.slice(start, end));
+  } catch (error) {
+    if (rows.count <= batchSize || !MlopsError.is(error) || error.code === 'MLOPS_SERVE_E8001') throw error;
+    throw new MlopsError(
+      `Rows ${count.format(start + 1)}–${count.format(end)}${file === undefined ? '' : ` of ${file}`}: ${error.message}`,
+      { code: error.code, hint: error.hint, source: error.source, cause: error },
+    );
+  }
+}
+
+/** The class counts (or the range of predicted values) and the first rows. */
+function printSummary(tally: PredictionTally, print: (line?: string) => void): void {
+  if (tally.classes.size > 0) {
+    const classes = [...tally.classes].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+    print(
+      table(
+        ['LABEL', 'ROWS', 'SHARE'],
+        classes.map(([label, n]) => [label, count.format(n), `${((100 * n) / tally.total).toFixed(1)}%`]),
+      ),
+    );
+  }
+  const v = tally.values;
+  if (v.count > 0) {
+    print(
+      `Predicted values: min ${formatNumber(v.min)} · mean ${formatNumber(v.sum / v.count)} · max ${formatNumber(v.max)}`,
+    );
+  }
+  print(`First ${tally.kept.length} rows:`);
+  print(predictionTable(tally.kept));
+}
+
+/** `#`, the label, and the probability of each class (of the label alone when there are many). */
+function predictionTable(predictions: readonly ClientPrediction[]): string {
+  const classes = Object.keys(predictions[0]?.probabilities ?? {});
+  const shown = classes.length <= 6 ? classes : [];
+  return table(
+    ['#', 'LABEL', ...shown.map((c) => `P(${c})`), ...(shown.length || !classes.length ? [] : ['P'])],
+    predictions.map((p, i) => [
+      String(i + 1),
+      typeof p.label === 'number' ? formatNumber(p.label) : p.label,
+      ...shown.map((c) => formatNumber(p.probabilities?.[c], 3)),
+      ...(shown.length || !classes.length ? [] : [formatNumber(p.probabilities?.[String(p.label)], 3)]),
+    ]),
+  );
+}
 
 /**
  * The local server of this project: serve.host and serve.port of the config (MLOPS_SERVE_* apply);

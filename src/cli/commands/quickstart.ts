@@ -21,6 +21,7 @@ export default defineCommand<{ dataset?: string; force?: boolean }>({
       dataset: flags.dataset,
       force: flags.force,
       openRegistry: (loaded) => ctx.registry(loaded),
+      installDependencies: (project) => ctx.installDependencies(project),
     });
     const rel = path.relative(ctx.process.cwd, result.dir) || '.';
     return {

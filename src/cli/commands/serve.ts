@@ -1,5 +1,6 @@
 import { defineCommand } from '../command.js';
 import { numberFlag } from '../flags.js';
+import { untilTerminated } from '../until-terminated.js';
 
 interface ServeFlags {
   port?: string;
@@ -50,29 +51,31 @@ export default defineCommand<ServeFlags>({
     });
     const registry = await ctx.registry(config);
     const { serveModel } = await import('../../core/serve.js');
-    const handle = await serveModel({
-      registry,
-      serve: config.config.serve,
-      version: flags.version,
-      backend: config.config.train.backend,
-      io: ctx.io,
-      drainDelayMs: drainDelay * 1000,
-    });
-    // SIGTERM (Kubernetes, docker stop) drains and stops with exit 0. Ctrl-C drains too; bin/mlops turns
-    // it into the abort signal and exit 130 (interrupted), and a second Ctrl-C ends the process at once.
-    // Without that signal (the CLI run as a library), SIGINT is handled here, once.
-    const interrupt = ctx.process.signal;
-    const onSigterm = () => void handle.stop('SIGTERM');
-    const onInterrupt = () => void handle.stop('SIGINT');
-    process.once('SIGTERM', onSigterm);
-    if (interrupt) interrupt.addEventListener('abort', onInterrupt, { once: true });
-    else process.once('SIGINT', onInterrupt);
+    // Every way of being told to end drains and stops (exit 0); Ctrl-C exits 130 (bin/mlops), and a
+    // second Ctrl-C ends the process at once. Listening from the start: a signal that comes while the
+    // model loads stops the server as soon as it is up, instead of killing it mid-start.
+    let handle: Awaited<ReturnType<typeof serveModel>> | undefined;
+    let stopReason: string | undefined;
+    const dispose = untilTerminated(
+      (reason) => {
+        stopReason = reason;
+        void handle?.stop(reason);
+      },
+      { signal: ctx.process.signal, parentPid: ctx.process.parentPid },
+    );
     try {
+      handle = await serveModel({
+        registry,
+        serve: config.config.serve,
+        version: flags.version,
+        backend: config.config.train.backend,
+        io: ctx.io,
+        drainDelayMs: drainDelay * 1000,
+      });
+      if (stopReason) void handle.stop(stopReason);
       await handle.stopped;
     } finally {
-      process.off('SIGTERM', onSigterm);
-      process.off('SIGINT', onInterrupt);
-      interrupt?.removeEventListener('abort', onInterrupt);
+      dispose();
     }
   },
 });

@@ -11,30 +11,6 @@ interface TrainFlags {
   major?: boolean;
 }
 
-/** `--param epochs=50 --param hiddenUnits=[64,32]` → config overrides under train.* (validated like the file). */
-export function parseParams(params: readonly string[] = []): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const param of params) {
-    const eq = param.indexOf('=');
-    if (eq <= 0) {
-      throw usageError(
-        `--param "${param}" is not key=value.`,
-        'MLOPS_USAGE_E1002',
-        'Write it as --param epochs=100.',
-      );
-    }
-    const raw = param.slice(eq + 1);
-    let value: unknown = raw;
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      // not JSON: keep the string (e.g. backend=wasm)
-    }
-    out[`train.${param.slice(0, eq)}`] = value;
-  }
-  return out;
-}
-
 export default defineCommand<TrainFlags>({
   name: 'train',
   summary: 'train the model (--local in-process, else as a Kubernetes Job) and register a new version',
@@ -47,12 +23,13 @@ export default defineCommand<TrainFlags>({
     { flags: '--watch', description: 'stream the Job’s logs and progress until it ends (cluster training)' },
     {
       flags: '--data <source>',
-      description: 'CSV path, s3:// URI, or "synthetic" (default: the config’s data.source)',
+      description:
+        'CSV path (relative to the current directory), s3:// URI, or "synthetic" (default: the config’s data.source)',
     },
     { flags: '--label <column>', description: 'label column (default: the config’s, else the last column)' },
     {
       flags: '--param <key=value>',
-      description: 'hyper-parameter override, repeatable (e.g. epochs=100)',
+      description: 'hyper-parameter override, repeatable (e.g. epochs=100, hiddenUnits=64,32)',
       repeatable: true,
     },
     { flags: '--major', description: 'register as the next major version (v2.0) instead of the next minor' },
@@ -66,10 +43,11 @@ export default defineCommand<TrainFlags>({
         'Train in-process with `mlops train --local`; cluster training arrives with the Kubernetes work.',
       );
     }
+    const { trainParamOverrides } = await import('../../config/params.js');
     const config = await ctx.config({
       'data.source': flags.data,
       'data.label': flags.label,
-      ...parseParams(flags.param),
+      ...trainParamOverrides(flags.param),
     });
     const registry = await ctx.registry(config);
     const [{ trainLocal }, { gitCommit }] = await Promise.all([

@@ -18,6 +18,25 @@ export interface SynthRequest {
   readonly outDir: string;
   /** Only this stack (and, unwritten to the result, the stacks it references); all when absent. */
   readonly stack?: StackName;
+  /**
+   * `preview` (`infra synth`): settings only a deployment needs may be left open (a registry not on S3
+   * gets a derived bucket name, S3 state without a bucket becomes local state), each reported in
+   * `defaults`. `deploy` (what terraform runs): every missing or invalid setting is an error, all of
+   * them listed at once.
+   */
+  readonly purpose: 'preview' | 'deploy';
+  /** The project directory (of the config file): derived names hash it, so they are stable per project. */
+  readonly projectDir: string;
+}
+
+/** A value synthesis chose because the configuration leaves it open (`preview` only). */
+export interface DerivedSetting {
+  /** The config field it stands for, e.g. `infra.bucketName`, `infra.state`. */
+  readonly setting: string;
+  readonly value: string;
+  /** Why it was derived, and what to set instead (plan and up need it set). */
+  readonly reason: string;
+  readonly howToSet: string;
 }
 
 export interface SynthesizedStack {
@@ -32,6 +51,7 @@ export interface SynthesizedStack {
 export interface SynthResult {
   readonly outDir: string;
   readonly stacks: readonly SynthesizedStack[];
+  readonly defaults: readonly DerivedSetting[];
 }
 
 export interface PlanSummary {

@@ -19,6 +19,12 @@ export interface ModelStore {
   /** Removes the keys; absent keys are not an error. */
   delete(keys: readonly string[]): Promise<void>;
   /**
+   * The object's size without reading its body (a stat, a HEAD request), or undefined when it does not
+   * exist: how promote checks a version in constant time whatever the model's size. Optional: the
+   * registry falls back to `get` for stores without it.
+   */
+  stat?(key: string): Promise<ObjectStat | undefined>;
+  /**
    * The object as a stream of chunks, never held whole in memory (large artifacts), or undefined when
    * it does not exist. Optional: the registry falls back to `get` for stores without it.
    */
@@ -29,6 +35,10 @@ export interface ModelStore {
    * collecting the chunks and calling `put`.
    */
   putStream?(key: string, body: AsyncIterable<Uint8Array>, options?: PutStreamOptions): Promise<boolean>;
+}
+
+export interface ObjectStat {
+  readonly size: number;
 }
 
 export interface PutOptions {

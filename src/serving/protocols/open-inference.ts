@@ -40,51 +40,48 @@ interface InputTensor {
 export function openInferenceRoutes(rt: ServingRuntime): RouteDef[] {
   const infer: RouteSpec = {
     body: true,
-    async run({ params, body }) {
+    async run(call) {
+      const { params } = call;
       rt.checkModel(params.name ?? '');
-      const request = parseJsonObject(body, EXAMPLE);
+      const request = parseJsonObject(call.body, EXAMPLE);
       checkFields(request, FIELDS);
       if (request.id !== undefined && typeof request.id !== 'string') {
         throw badRequest(`"id" must be a string, not ${describeValue(request.id)}`);
       }
-      const model = rt.acquire();
-      try {
-        rt.checkModel(params.name ?? '', params.version, model);
-        const wanted = requestedOutputs(request.outputs, model);
-        const rows = toRows(readInputs(request.inputs), model.features);
-        const predictions = await rt.predict(model, rows);
-        const n = predictions.length;
-        const outputs: unknown[] = [];
-        const classes = model.predictor.classes;
-        if (wanted.has('label')) {
-          outputs.push({
-            name: 'label',
-            datatype: classes ? 'BYTES' : 'FP64',
-            shape: [n],
-            data: predictions.map((p) => p.label),
-          });
-        }
-        if (classes && wanted.has('probabilities')) {
-          const data = new Array<number>(n * classes.length);
-          let k = 0;
-          for (const p of predictions) for (const c of classes) data[k++] = p.probabilities?.[c] ?? 0;
-          outputs.push({
-            name: 'probabilities',
-            datatype: 'FP32',
-            shape: [n, classes.length],
-            data,
-            parameters: { classes },
-          });
-        }
-        return json(200, {
-          model_name: rt.modelName,
-          model_version: model.version,
-          ...(request.id === undefined ? {} : { id: request.id }),
-          outputs,
+      const model = call.model();
+      rt.checkModel(params.name ?? '', params.version, model);
+      const wanted = requestedOutputs(request.outputs, model);
+      const rows = toRows(readInputs(request.inputs), model.features);
+      const predictions = await model.predict(rows);
+      const n = predictions.length;
+      const outputs: unknown[] = [];
+      const classes = model.predictor.classes;
+      if (wanted.has('label')) {
+        outputs.push({
+          name: 'label',
+          datatype: classes ? 'BYTES' : 'FP64',
+          shape: [n],
+          data: predictions.map((p) => p.label),
         });
-      } finally {
-        model.release();
       }
+      if (classes && wanted.has('probabilities')) {
+        const data = new Array<number>(n * classes.length);
+        let k = 0;
+        for (const p of predictions) for (const c of classes) data[k++] = p.probabilities?.[c] ?? 0;
+        outputs.push({
+          name: 'probabilities',
+          datatype: 'FP32',
+          shape: [n, classes.length],
+          data,
+          parameters: { classes },
+        });
+      }
+      return json(200, {
+        model_name: rt.modelName,
+        model_version: model.version,
+        ...(request.id === undefined ? {} : { id: request.id }),
+        outputs,
+      });
     },
   };
 

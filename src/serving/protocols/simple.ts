@@ -1,7 +1,7 @@
 import { checkFields, parseJsonObject } from '../body.js';
 import { toRows } from '../inputs.js';
 import { predictionsReply } from '../encode.js';
-import type { RouteDef, ServingRuntime } from '../protocol.js';
+import type { RouteDef } from '../protocol.js';
 
 const EXAMPLE = '{"instances": [[5.1, 3.5, 1.4, 0.2]]}';
 const FIELDS = ['instances'] as const;
@@ -10,7 +10,7 @@ const FIELDS = ['instances'] as const;
  * The simple protocol: `POST /predict` with `{"instances": [row, …]}`, rows as arrays in feature order
  * or objects keyed by feature name → `{"predictions": [{"label", "probabilities"}], "model_version"}`.
  */
-export function simpleRoutes(rt: ServingRuntime): RouteDef[] {
+export function simpleRoutes(): RouteDef[] {
   return [
     {
       method: 'POST',
@@ -18,18 +18,12 @@ export function simpleRoutes(rt: ServingRuntime): RouteDef[] {
       spec: {
         body: true,
         // The hot path: one promise per request (the batch's answer), no async wrappers.
-        run({ body }) {
-          const request = parseJsonObject(body, EXAMPLE);
+        run(call) {
+          const request = parseJsonObject(call.body, EXAMPLE);
           checkFields(request, FIELDS);
-          const model = rt.acquire();
-          let rows;
-          try {
-            rows = toRows(request.instances, model.features, 'instances');
-          } catch (error) {
-            model.release();
-            throw error;
-          }
-          return rt.predictReply(model, rows, (predictions) =>
+          const model = call.model();
+          const rows = toRows(request.instances, model.features, 'instances');
+          return model.predictThen(rows, (predictions) =>
             predictionsReply(predictions, model.version, model.predictor.classes),
           );
         },

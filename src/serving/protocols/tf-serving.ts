@@ -18,9 +18,10 @@ const SIGNATURE = 'serving_default';
 export function tfServingRoutes(rt: ServingRuntime): RouteDef[] {
   const predict: RouteSpec = {
     body: true,
-    async run({ params, body }) {
+    async run(call) {
+      const { params } = call;
       rt.checkModel(params.name ?? '');
-      const request = parseJsonObject(body, EXAMPLE);
+      const request = parseJsonObject(call.body, EXAMPLE);
       checkFields(request, FIELDS);
       if (request.signature_name !== undefined && request.signature_name !== SIGNATURE) {
         throw badRequest(
@@ -36,22 +37,18 @@ export function tfServingRoutes(rt: ServingRuntime): RouteDef[] {
             : `the body has neither "instances" (row format) nor "inputs" (columnar format), e.g. ${EXAMPLE}`,
         );
       }
-      const model = rt.acquire();
-      try {
-        rt.checkModel(params.name ?? '', params.version, model);
-        if (hasInstances) {
-          const rows = toRows(request.instances, model.features, 'instances');
-          return predictionsReply(await rt.predict(model, rows), model.version, model.predictor.classes);
-        }
-        const rows = columnsToRows(request.inputs, model.features, 'inputs');
-        const predictions = await rt.predict(model, rows);
-        const outputs: Record<string, unknown> = { label: predictions.map((p) => p.label) };
-        if (model.predictor.task === 'classification')
-          outputs.probabilities = predictions.map((p) => p.probabilities);
-        return json(200, { outputs, model_version: model.version });
-      } finally {
-        model.release();
+      const model = call.model();
+      rt.checkModel(params.name ?? '', params.version, model);
+      if (hasInstances) {
+        const rows = toRows(request.instances, model.features, 'instances');
+        return predictionsReply(await model.predict(rows), model.version, model.predictor.classes);
       }
+      const rows = columnsToRows(request.inputs, model.features, 'inputs');
+      const predictions = await model.predict(rows);
+      const outputs: Record<string, unknown> = { label: predictions.map((p) => p.label) };
+      if (model.predictor.task === 'classification')
+        outputs.probabilities = predictions.map((p) => p.probabilities);
+      return json(200, { outputs, model_version: model.version });
     },
   };
 
@@ -74,56 +71,53 @@ export function tfServingRoutes(rt: ServingRuntime): RouteDef[] {
   };
   const metadata: RouteSpec = {
     body: false,
-    run({ params }) {
-      const model = rt.acquire();
-      try {
-        rt.checkModel(params.name ?? '', params.version, model);
-        const { predictor } = model;
-        const width = predictor.features.length;
-        return json(200, {
-          model_spec: { name: rt.modelName, signature_name: '', version: model.version },
-          metadata: {
+    run(call) {
+      const { params } = call;
+      const model = call.model();
+      rt.checkModel(params.name ?? '', params.version, model);
+      const { predictor } = model;
+      const width = predictor.features.length;
+      return json(200, {
+        model_spec: { name: rt.modelName, signature_name: '', version: model.version },
+        metadata: {
+          signature_def: {
             signature_def: {
-              signature_def: {
-                [SIGNATURE]: {
-                  inputs: Object.fromEntries(
-                    predictor.features.map((f) => [
-                      f,
-                      { dtype: 'DT_FLOAT', tensor_shape: { dim: [{ size: '-1' }] }, name: f },
-                    ]),
-                  ),
-                  outputs: {
-                    label: {
-                      dtype: predictor.task === 'classification' ? 'DT_STRING' : 'DT_FLOAT',
-                      tensor_shape: { dim: [{ size: '-1' }] },
-                      name: 'label',
-                    },
-                    ...(predictor.task === 'classification'
-                      ? {
-                          probabilities: {
-                            dtype: 'DT_FLOAT',
-                            tensor_shape: {
-                              dim: [{ size: '-1' }, { size: String(predictor.classes?.length ?? 0) }],
-                            },
-                            name: 'probabilities',
-                          },
-                        }
-                      : {}),
+              [SIGNATURE]: {
+                inputs: Object.fromEntries(
+                  predictor.features.map((f) => [
+                    f,
+                    { dtype: 'DT_FLOAT', tensor_shape: { dim: [{ size: '-1' }] }, name: f },
+                  ]),
+                ),
+                outputs: {
+                  label: {
+                    dtype: predictor.task === 'classification' ? 'DT_STRING' : 'DT_FLOAT',
+                    tensor_shape: { dim: [{ size: '-1' }] },
+                    name: 'label',
                   },
-                  method_name: 'tensorflow/serving/predict',
+                  ...(predictor.task === 'classification'
+                    ? {
+                        probabilities: {
+                          dtype: 'DT_FLOAT',
+                          tensor_shape: {
+                            dim: [{ size: '-1' }, { size: String(predictor.classes?.length ?? 0) }],
+                          },
+                          name: 'probabilities',
+                        },
+                      }
+                    : {}),
                 },
+                method_name: 'tensorflow/serving/predict',
               },
             },
-            features: predictor.features,
-            classes: predictor.classes ?? null,
-            task: predictor.task,
-            backend: predictor.backend,
-            input_width: width,
           },
-        });
-      } finally {
-        model.release();
-      }
+          features: predictor.features,
+          classes: predictor.classes ?? null,
+          task: predictor.task,
+          backend: predictor.backend,
+          input_width: width,
+        },
+      });
     },
   };
 

@@ -1,0 +1,84 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from '../support/run-mlops.js';
+import { tempDir } from '../support/temp-dir.js';
+import { missingTool, toolsRequired } from '../support/tools.js';
+
+/**
+ * The README's front door, literally: a fresh `git clone` of the repository, the "Start here" block,
+ * then the look-around block, with networking off for every `npx mlops` step (a new network namespace
+ * with only loopback), so that nothing of it can reach a package registry or a cloud.
+ */
+
+/** The first ```sh block after a line containing `marker`, as its command lines. */
+function shBlockAfter(readme: string, marker: string): string[] {
+  const at = readme.indexOf(marker);
+  const block = at < 0 ? undefined : /```sh\n([\s\S]*?)```/.exec(readme.slice(at));
+  if (!block?.[1]) throw new Error(`README.md has no sh block after "${marker}"`);
+  return block[1].split('\n').filter((line) => line.trim() !== '');
+}
+
+/** Why the test cannot run here: no git, or no way to turn networking off (not root, no unshare/ip). */
+function skipReason(): string | undefined {
+  const git = missingTool('git');
+  if (git) return git;
+  const probe = spawnSync('unshare', ['-n', 'ip', 'link', 'set', 'lo', 'up'], { stdio: 'ignore' });
+  if (probe.status === 0) return undefined;
+  const reason = 'cannot run commands without network here (needs root, unshare and iproute2: see .ci/run)';
+  if (toolsRequired()) throw new Error(`MLOPS_TEST_REQUIRE_TOOLS=1 but ${reason}`);
+  return reason;
+}
+
+const reason = skipReason();
+
+describe.skipIf(reason !== undefined)(
+  `the README's first steps, from a fresh clone${reason ? ` (skipped: ${reason})` : ''}`,
+  () => {
+    const workDir = tempDir('mlops-readme-');
+
+    it('runs the start and look-around blocks literally, offline for every npx mlops step', () => {
+      const clone = path.join(workDir, 'mlops');
+      execFileSync('git', ['clone', '--quiet', repoRoot, clone], { stdio: 'inherit' });
+      // The clone's own README: what a new user reads is what runs.
+      const readme = readFileSync(path.join(clone, 'README.md'), 'utf8');
+      const start = shBlockAfter(readme, '## Start here');
+      const lookAround = shBlockAfter(readme, 'Then look around');
+      expect(start[0]).toMatch(/^npm ci\b/);
+      expect(start.slice(1).every((line) => line.startsWith('npx mlops'))).toBe(true);
+      expect(lookAround.some((line) => line.startsWith('npx mlops serve &'))).toBe(true);
+      // npm ci is the one step that needs the npm registry; the cache makes it quick where it is warm.
+      const install = spawnSync('bash', ['-ec', start[0]!], {
+        cwd: clone,
+        env: { ...process.env, npm_config_prefer_offline: 'true' },
+        encoding: 'utf8',
+        timeout: 420_000,
+      });
+      expect(install.status, install.stderr).toBe(0);
+
+      // Everything else as one script, as a person types it, in a namespace with loopback only. A server
+      // still alive at the end would be a failure of `kill $!` (the README's way to stop it).
+      const script = [
+        'set -euo pipefail',
+        'ip link set lo up',
+        ...start.slice(1),
+        ...lookAround,
+        `for i in $(seq 150); do pgrep -f "${clone}/" >/dev/null || exit 0; sleep 0.1; done`,
+        `echo "a server is still running: $(pgrep -af "${clone}/")" >&2; exit 1`,
+      ].join('\n');
+      const env: NodeJS.ProcessEnv = { ...process.env, CI: 'true' };
+      delete env.npm_config_prefer_offline;
+      const run = spawnSync('unshare', ['-n', 'bash', '-c', script], {
+        cwd: clone,
+        env,
+        encoding: 'utf8',
+        timeout: 420_000,
+      });
+      expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
+      expect(run.stdout).toMatch(/v1\.0/);
+      expect(run.stdout).toMatch(/setosa|versicolor|virginica/);
+      expect(run.stderr).not.toMatch(/npm (ERR|error)|ENOTFOUND|EAI_AGAIN|E404/);
+    }, 900_000);
+  },
+);
