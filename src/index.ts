@@ -17,7 +17,14 @@ export { MlopsError, type ErrorSource } from './kernel/errors.js';
 export { MESSAGES, type MessageCode } from './kernel/messages.js';
 export { MemoryIoHost, type IoHost, type IoEvent, type IoRequest, type Progress } from './kernel/io-host.js';
 export type { ModelStore } from './core/ports/model-store.js';
-export { ModelRegistry, promotionStack, type LoadedVersion, type NewVersion } from './core/registry.js';
+export {
+  ModelRegistry,
+  promotionStack,
+  type Catalog,
+  type LoadedVersion,
+  type NewVersion,
+  type VersionCheck,
+} from './core/registry.js';
 export type { AliasRecord, HistoryRecord, VersionManifest, VersionSummary } from './core/registry-types.js';
 export { initProject, type InitOptions, type InitResult } from './core/init.js';
 export { trainLocal, type TrainLocalOptions, type TrainResult } from './core/train.js';

@@ -22,8 +22,15 @@ export function checkContentType(header: string | undefined): void {
   }
 }
 
-/** The body as a JSON object; 400 for an empty body, a syntax error or a non-object document. */
-export function parseJsonObject(body: Buffer | undefined, example: string): Record<string, unknown> {
+/**
+ * The body as a JSON object with only the fields a protocol defines: 400 for an empty body, a syntax
+ * error, a non-object document or an unknown field (so that a typo such as `instance` is not ignored).
+ */
+export function readJsonBody(
+  body: Buffer | undefined,
+  example: string,
+  allowed: readonly string[],
+): Record<string, unknown> {
   if (body === undefined || body.length === 0) {
     throw badRequest(`the request body is empty: send a JSON object such as ${example}`);
   }
@@ -38,14 +45,10 @@ export function parseJsonObject(body: Buffer | undefined, example: string): Reco
       `the body must be a JSON object such as ${example}, not ${Array.isArray(value) ? 'an array' : JSON.stringify(value)?.slice(0, 40)}`,
     );
   }
-  return value as Record<string, unknown>;
-}
-
-/** Rejects top-level fields a protocol does not define, so that a typo (`instance`) is not silently ignored. */
-export function checkFields(body: Record<string, unknown>, allowed: readonly string[]): void {
-  for (const key in body) {
+  for (const key in value) {
     if (!allowed.includes(key)) {
       throw badRequest(`unknown field "${key.slice(0, 40)}" in the body; allowed: ${allowed.join(', ')}`);
     }
   }
+  return value as Record<string, unknown>;
 }

@@ -1,5 +1,5 @@
 import { badRequest, describeValue, unavailable } from '../http-error.js';
-import { checkFields, parseJsonObject } from '../body.js';
+import { readJsonBody } from '../body.js';
 import { featureValue } from '../inputs.js';
 import { json, type RouteDef, type RouteSpec, type ServingRuntime } from '../protocol.js';
 import type { ServedModel } from '../served-model.js';
@@ -43,8 +43,7 @@ export function openInferenceRoutes(rt: ServingRuntime): RouteDef[] {
     async run(call) {
       const { params } = call;
       rt.checkModel(params.name ?? '');
-      const request = parseJsonObject(call.body, EXAMPLE);
-      checkFields(request, FIELDS);
+      const request = readJsonBody(call.body, EXAMPLE, FIELDS);
       if (request.id !== undefined && typeof request.id !== 'string') {
         throw badRequest(`"id" must be a string, not ${describeValue(request.id)}`);
       }

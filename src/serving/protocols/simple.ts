@@ -1,4 +1,4 @@
-import { checkFields, parseJsonObject } from '../body.js';
+import { readJsonBody } from '../body.js';
 import { toRows } from '../inputs.js';
 import { predictionsReply } from '../encode.js';
 import type { RouteDef } from '../protocol.js';
@@ -19,8 +19,7 @@ export function simpleRoutes(): RouteDef[] {
         body: true,
         // The hot path: one promise per request (the batch's answer), no async wrappers.
         run(call) {
-          const request = parseJsonObject(call.body, EXAMPLE);
-          checkFields(request, FIELDS);
+          const request = readJsonBody(call.body, EXAMPLE, FIELDS);
           const model = call.model();
           const rows = toRows(request.instances, model.features, 'instances');
           return model.predictThen(rows, (predictions) =>

@@ -1,5 +1,5 @@
 import { badRequest } from '../http-error.js';
-import { checkFields, parseJsonObject } from '../body.js';
+import { readJsonBody } from '../body.js';
 import { columnsToRows, toRows } from '../inputs.js';
 import { predictionsReply } from '../encode.js';
 import { json, type RouteDef, type RouteSpec, type ServingRuntime } from '../protocol.js';
@@ -21,8 +21,7 @@ export function tfServingRoutes(rt: ServingRuntime): RouteDef[] {
     async run(call) {
       const { params } = call;
       rt.checkModel(params.name ?? '');
-      const request = parseJsonObject(call.body, EXAMPLE);
-      checkFields(request, FIELDS);
+      const request = readJsonBody(call.body, EXAMPLE, FIELDS);
       if (request.signature_name !== undefined && request.signature_name !== SIGNATURE) {
         throw badRequest(
           `unknown signature_name ${JSON.stringify(request.signature_name)?.slice(0, 40)}; the only one is "${SIGNATURE}"`,
