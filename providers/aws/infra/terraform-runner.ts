@@ -37,6 +37,11 @@ const CROSS_STACK_OUTPUT = /^cross-stack-output-/;
 const NOTABLE =
   /^(Plan: |No changes\.|Apply complete!|Destroy complete!|\S+: (Creating|Creation complete|Modifying|Modifications complete|Destroying|Destruction complete|Still )|Terraform has been successfully initialized)/;
 
+/** The InfraRunner of the CLI and the library: `terraform` from PATH, with the given environment. */
+export function createInfraRunner(env: TerraformRunnerOptions['env']): InfraRunner {
+  return new TerraformRunner({ env });
+}
+
 /** The InfraRunner on the `terraform` binary: CDKTF synthesis in-process, terraform via execa. */
 export class TerraformRunner implements InfraRunner {
   private readonly terraform: string;

@@ -23,9 +23,9 @@ export default defineCommand({
       {
         name: 'terraform',
         async run() {
-          const { TerraformRunner } = await import('../../../providers/aws/infra/terraform-runner.js');
+          const { createInfraRunner } = await import('../../../providers/aws/infra/terraform-runner.js');
           try {
-            const { version } = await new TerraformRunner({ env }).check({ io: ctx.io });
+            const { version } = await createInfraRunner(env).check({ io: ctx.io });
             return { status: 'ok', detail: `terraform ${version}` };
           } catch (error) {
             // Only `mlops infra` needs it: a miss is a warning, not a failure of the local workflow.

@@ -24,7 +24,7 @@ const APPROVE: OptionSpec = {
 
 /** The shared inputs of every infra use-case; cdktf and terraform are loaded only here, on demand. */
 async function infraOptions(ctx: CommandContext, flags: InfraFlags): Promise<InfraOptions> {
-  const [loaded, { TerraformRunner }, path] = await Promise.all([
+  const [loaded, { createInfraRunner }, path] = await Promise.all([
     ctx.config(),
     import('../../../providers/aws/infra/terraform-runner.js'),
     import('node:path'),
@@ -33,7 +33,7 @@ async function infraOptions(ctx: CommandContext, flags: InfraFlags): Promise<Inf
     config: loaded.config,
     configDir: loaded.dir,
     io: ctx.io,
-    runner: new TerraformRunner({ env: ctx.process.env }),
+    runner: createInfraRunner(ctx.process.env),
     stack: flags.stack,
     outDir: flags.out ? path.resolve(ctx.process.cwd, flags.out) : undefined,
     autoApprove: flags.autoApprove,
