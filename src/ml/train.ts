@@ -1,7 +1,7 @@
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
 import type { Sequential } from '@tensorflow/tfjs-layers';
 import type { TrainParams } from '../config/schema.js';
-import { MlopsError } from '../kernel/errors.js';
+import { MlopsError, usageError } from '../kernel/errors.js';
 import {
   encodePreprocessing,
   PREPROCESSING_JSON,
@@ -67,6 +67,18 @@ export async function trainModel(
   params: TrainParams,
   options: TrainOptions = {},
 ): Promise<TrainedModel> {
+  // The config schema checks these for the CLI; a library caller gets the same refusal, not a loop that
+  // never ends (a batch of 0 rows).
+  for (const key of ['batchSize', 'epochs'] as const) {
+    const value = params[key];
+    if (!Number.isInteger(value) || value < 1) {
+      throw usageError(
+        `train.${key} ${String(value)} is not a whole number of at least 1.`,
+        'MLOPS_USAGE_E1002',
+        `Give train.${key} a positive whole number, e.g. ${key === 'epochs' ? 200 : 32}.`,
+      );
+    }
+  }
   try {
     return await fit(dataset, params, options);
   } catch (error) {

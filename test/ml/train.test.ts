@@ -101,6 +101,15 @@ describe('trainModel', () => {
     expect(err.hint).toContain('backend');
   });
 
+  it.each([{ batchSize: 0 }, { batchSize: 2.5 }, { epochs: 0 }])(
+    'refuses %j from a library caller at once (no endless loop)',
+    async (bad) => {
+      const err = await rejectionOf(trainModel(iris, { ...defaults, ...bad }));
+      expect(err.code).toBe('MLOPS_USAGE_E1002');
+      expect(err.hint).toMatch(/positive whole number/);
+    },
+  );
+
   it('refuses a dataset loaded for another task (E5001)', async () => {
     const err = await rejectionOf(trainModel(iris, { ...defaults, task: 'regression' }));
     expect(err.code).toBe('MLOPS_TRAIN_E5001');
