@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { usageError } from '../kernel/errors.js';
+import { isDataPath } from '../config/paths.js';
 import { awsRegion, registryUri } from '../config/schema.js';
 import { info, type InputRequest, type IoHost } from '../kernel/io-host.js';
 import { packageRoot, packageVersion } from '../kernel/package-root.js';
@@ -154,6 +155,15 @@ async function dataFor(dataset: string, label: string | undefined, dir: string) 
   return { data: { source, ...(label ? { label } : {}) }, files: [] as PlannedFile[] };
 }
 
+/** The project README's predict line: one that runs as written for the project's data. */
+function predictExample(source: string): string {
+  const wait = 'npx mlops predict --wait 10';
+  if (source === 'synthetic') return `${wait} --data '[0.1, 0.2, 0.3, 0.4]'   # one row, features in order`;
+  if (isDataPath(source))
+    return `${wait} --file ${source}   # the rows of a CSV (the label column is ignored)`;
+  return `${wait} --file rows.csv   # a local CSV with the model's feature columns (--file reads no s3://)`;
+}
+
 /** Scaffolds a project. Never overwrites a file unless `force` (or the person confirms it). */
 export async function initProject(options: InitOptions): Promise<InitResult> {
   const dir = path.resolve(options.dir);
@@ -178,9 +188,7 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
     label: options.label ?? 'the last column',
     imagePrefix: name,
     mlopsDependency: dependency,
-    predictExample: data.source.endsWith('.csv')
-      ? `npx mlops predict --wait 10 --file ${data.source}   # predict rows of a CSV (waits for the server)`
-      : `npx mlops predict --wait 10 --data '[0.1, 0.2, 0.3, 0.4]'   # one row, features in order`,
+    predictExample: predictExample(data.source),
   };
   const read = async (file: string) => render(await fs.readFile(path.join(templates, file), 'utf8'), values);
   const files: PlannedFile[] = [

@@ -38,6 +38,21 @@ describe('a scaffolded project runs the mlops that made it', () => {
     expect(mlopsDependency('/work/mlops/demo', '/work/mlops', '0.1.0')).toBe('file:..');
   });
 
+  it.each([
+    ['synthetic', `--data '[0.1, 0.2, 0.3, 0.4]'`],
+    ['s3://bucket/data/train.csv', '--file rows.csv'],
+  ])('the project README predicts in a way that fits --dataset %s', async (dataset, line) => {
+    const dir = path.join(root, `readme-${dataset.length}`);
+    const res = await runMlops(['init', dir, '--yes', '--dataset', dataset], {
+      cwd: root,
+      env: { PATH: '/nonexistent' },
+    });
+    expect(res.code).toBe(0);
+    expect(readFileSync(path.join(dir, 'README.md'), 'utf8')).toContain(
+      `npx mlops predict --wait 10 ${line}`,
+    );
+  });
+
   it('without npm at hand, init still succeeds and says what to run', async () => {
     const dir = path.join(root, 'no-npm');
     const res = await runMlops(['init', dir, '--yes'], { cwd: root, env: { PATH: '/nonexistent' } });
