@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { constants, promises as fs } from 'node:fs';
+import { constants, promises as fs, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MlopsError } from '../../src/kernel/errors.js';
@@ -191,21 +191,19 @@ export class FsModelStore implements ModelStore {
     const trimmed = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
     // '' lists the whole store (ModelRegistry.models); the root itself is not a key, so file() refuses it
     const dir = trimmed === '' ? this.root : this.file(trimmed);
-    let entries: string[];
+    let entries: Dirent[];
     try {
-      entries = await this.call('list', prefix, fs.readdir(dir, { recursive: true }));
+      // The entries' types come with the listing: no stat per file (1,000 versions are 4,000 files).
+      entries = await this.call('list', prefix, fs.readdir(dir, { recursive: true, withFileTypes: true }));
     } catch (error) {
       // nothing there yet is an empty listing; a file where the directory should be is an error
       if (errno(error) === 'ENOENT') return [];
       throw await this.failure('list', prefix, error);
     }
-    const base = path.relative(this.root, dir);
     const keys: string[] = [];
     for (const entry of entries) {
-      if (entry.endsWith('.tmp')) continue;
-      const key = path.join(base, entry).split(path.sep).join('/');
-      const stat = await this.call('list', key, fs.stat(path.join(dir, entry))).catch(() => undefined);
-      if (stat?.isFile()) keys.push(key);
+      if (!entry.isFile() || entry.name.endsWith('.tmp')) continue;
+      keys.push(path.relative(this.root, path.join(entry.parentPath, entry.name)).split(path.sep).join('/'));
     }
     return keys.sort();
   }
