@@ -170,6 +170,7 @@ export function registryOperationsContract(
       const flaky: ModelStore = {
         uri: store.uri,
         get: (k) => store.get(k),
+        stat: (k) => store.stat(k),
         put: (k, b, o) => store.put(k, b, o),
         list: (p) => store.list(p),
         delete: async (keys) => {
@@ -254,6 +255,7 @@ export function registryOperationsContract(
       const corrupting: ModelStore = {
         uri: store.uri,
         get: (k) => store.get(k),
+        stat: (k) => store.stat(k),
         put: (k, b, o) => store.put(k, k.endsWith('weights.bin') ? b.map((x) => x ^ 1) : b, o),
         list: (p) => store.list(p),
         delete: (k) => store.delete(k),
@@ -282,6 +284,7 @@ export function registryOperationsContract(
       const dying: ModelStore = {
         uri: store.uri,
         get: (k) => store.get(k),
+        stat: (k) => store.stat(k),
         put: async (k, b, o) => {
           if (k.endsWith('model.json') && ++puts === 1) throw new Error('killed');
           return store.put(k, b, o);

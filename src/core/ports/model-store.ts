@@ -20,10 +20,9 @@ export interface ModelStore {
   delete(keys: readonly string[]): Promise<void>;
   /**
    * The object's size without reading its body (a stat, a HEAD request), or undefined when it does not
-   * exist: how promote checks a version in constant time whatever the model's size. Optional: the
-   * registry falls back to `get` for stores without it.
+   * exist: how promote checks a version in constant time whatever the model's size.
    */
-  stat?(key: string): Promise<ObjectStat | undefined>;
+  stat(key: string): Promise<ObjectStat | undefined>;
   /**
    * The object as a stream of chunks, never held whole in memory (large artifacts), or undefined when
    * it does not exist. Optional: the registry falls back to `get` for stores without it.

@@ -141,7 +141,7 @@ async function artifactProblem(
   entry: ArtifactEntry,
   full: boolean,
 ): Promise<string | undefined> {
-  const size = await objects.size(objects.key('versions', version, entry.name));
+  const size = (await objects.store.stat(objects.key('versions', version, entry.name)))?.size;
   if (size === undefined) return MISSING;
   if (size !== entry.size) return `has ${size} bytes where its manifest records ${entry.size}`;
   if (full && !(await hashMatches(objects, version, entry))) return MISMATCH;

@@ -153,12 +153,6 @@ export class RegistryObjects {
     return existing !== undefined && Buffer.from(existing).equals(Buffer.from(body));
   }
 
-  /** The object's size, from a stat when the store has one (else its bytes); undefined when absent. */
-  async size(key: string): Promise<number | undefined> {
-    if (this.store.stat) return (await this.store.stat(key))?.size;
-    return (await this.store.get(key))?.byteLength;
-  }
-
   /** The store's streaming read when it has one, else the whole object as one chunk. */
   async readStream(key: string): Promise<AsyncIterable<Uint8Array> | Iterable<Uint8Array> | undefined> {
     if (this.store.getStream) return this.store.getStream(key);
