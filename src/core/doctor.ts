@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { MlopsError } from '../kernel/errors.js';
+import { homeDir } from '../kernel/home.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -62,7 +62,7 @@ export const backendCheck = (preferred: 'auto' | 'tensorflow' | 'wasm' | 'cpu' =
 export const kubeCheck = (env: Env, context?: string): DoctorCheck => ({
   name: 'kubernetes',
   async run() {
-    const kubeconfig = env.KUBECONFIG?.split(path.delimiter)[0] ?? path.join(os.homedir(), '.kube', 'config');
+    const kubeconfig = env.KUBECONFIG?.split(path.delimiter)[0] ?? path.join(homeDir(env), '.kube', 'config');
     if (!existsSync(kubeconfig)) {
       return {
         status: 'warn',
@@ -108,8 +108,8 @@ export const awsCheck = (env: Env): DoctorCheck => ({
     const files = [
       env.AWS_SHARED_CREDENTIALS_FILE,
       env.AWS_CONFIG_FILE,
-      path.join(os.homedir(), '.aws', 'credentials'),
-      path.join(os.homedir(), '.aws', 'config'),
+      path.join(homeDir(env), '.aws', 'credentials'),
+      path.join(homeDir(env), '.aws', 'config'),
     ];
     const file = files.find((f) => f && existsSync(f));
     if (file) return { status: 'ok', detail: `profile ${env.AWS_PROFILE ?? 'default'} from ${file}` };
