@@ -130,7 +130,8 @@ function cliList(cwd, env) {
     execFile(
       process.execPath,
       [path.join(repo, 'bin', 'mlops'), 'models', 'list', '--json'],
-      { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, maxBuffer: 64 * 1024 * 1024 },
+      // HOME: the scratch project, so that nothing in the user's home (~/.aws) changes what is measured
+      { cwd, env: { PATH: process.env.PATH, HOME: cwd, ...env }, maxBuffer: 64 * 1024 * 1024 },
       (error, stdout, stderr) => {
         if (error) return reject(new Error(`${error.message}\n${stderr}`));
         resolve({ ms: performance.now() - t, versions: JSON.parse(stdout).versions.length });

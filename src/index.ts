@@ -30,6 +30,24 @@ export { initProject, type InitOptions, type InitResult } from './core/init.js';
 export { trainLocal, type TrainLocalOptions, type TrainResult } from './core/train.js';
 export { promote, rollback, type AliasChangeResult } from './core/promote.js';
 export { quickstart, type QuickstartOptions, type QuickstartResult } from './core/quickstart.js';
+export { openCluster, type OpenClusterOptions } from '../providers/kubernetes/cluster-factory.js';
+export type {
+  ApplyOptions,
+  ClusterClient,
+  ClusterIdentity,
+  DeleteOptions,
+  KindRef,
+  KubeObject,
+  ListOptions,
+  LogLine,
+  LogOptions,
+  ObjectList,
+  ObjectMeta,
+  ObjectRef,
+  WatchEvent,
+  WatchOptions,
+} from './core/ports/cluster.js';
+export { ensureWorkloadIdentities, type EnsuredIdentity } from './core/cluster-namespaces.js';
 export {
   openStore,
   openRegistry,
@@ -52,6 +70,9 @@ import type { ServingAppOptions } from './serving/app.js';
 
 export type { ServeModelOptions, ServingHandle } from './core/serve.js';
 export type { ServingApp, ServingAppOptions } from './serving/app.js';
+export type { ModelSource } from './serving/model-source.js';
+/** The models of a registry as a ModelSource for `createServingApp` (artifacts verified on load). */
+export { registrySource } from './core/registry-source.js';
 
 /**
  * Serves a registry's model over HTTP (the app behind `mlops serve`): all protocols, micro-batching,

@@ -1,4 +1,5 @@
 import { S3Client } from '@aws-sdk/client-s3';
+import { chainCredentials, injectedCredentials } from './credentials.js';
 
 export interface S3ClientOptions {
   /** The configured AWS region; the bucket's own region is followed on a redirect anyway. */
@@ -10,7 +11,7 @@ export interface S3ClientOptions {
   /**
    * Default: process.env. Read for the endpoint and region, and for keys (AWS_ACCESS_KEY_ID …) when it is
    * not process.env itself (an injected environment, as the CLI's in-process tests use); otherwise
-   * credentials come from the SDK's default chain.
+   * credentials come from the SDK's default chain, with an injected environment's HOME and profile.
    */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Attempts per request, including the first (the SDK retries throttling and network errors). */
@@ -45,13 +46,8 @@ export function createS3Client(options: S3ClientOptions = {}): ResolvedS3Client 
   const region = options.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const credentials =
     options.credentials ??
-    (env !== process.env && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
-      ? {
-          accessKeyId: env.AWS_ACCESS_KEY_ID,
-          secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
-          ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
-        }
-      : undefined);
+    injectedCredentials(env) ??
+    (env === process.env ? undefined : chainCredentials(env));
   const client = new S3Client({
     region,
     ...(endpoint

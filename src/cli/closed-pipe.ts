@@ -14,8 +14,11 @@ export function quietOnClosedPipe(stream: NodeJS.WriteStream): OutStream {
     if (error.code !== 'EPIPE') throw error;
     closed = true;
   });
-  const write = (...args: WriteArgs): boolean => {
-    if (!closed) return stream.write(...(args as [string]));
+  // The stream's own write, taken once: ora hooks `write` while it spins, and calling back through the
+  // hooked property would recurse into the hook.
+  const original = stream.write.bind(stream) as (...args: WriteArgs) => boolean;
+  let write = (...args: WriteArgs): boolean => {
+    if (!closed) return original(...args);
     const callback = args.find((a) => typeof a === 'function');
     if (callback) queueMicrotask(() => (callback as () => void)());
     return true;
@@ -25,6 +28,12 @@ export function quietOnClosedPipe(stream: NodeJS.WriteStream): OutStream {
       if (property === 'write') return write;
       const value: unknown = Reflect.get(target, property, target);
       return typeof value === 'function' ? value.bind(target) : value;
+    },
+    // ora replaces `write` while a spinner runs and puts it back after: that stays on the proxy.
+    set(target, property, value) {
+      if (property !== 'write') return Reflect.set(target, property, value, target);
+      write = value as typeof write;
+      return true;
     },
   });
 }

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import type { Readable } from 'node:stream';
 import type { LoadConfigOptions, LoadedConfig } from '../config/load.js';
+import type { ClusterClient } from '../core/ports/cluster.js';
 import type { ModelRegistry } from '../core/registry.js';
 import type { CliIoHost } from './io-host.js';
 import type { OutStream, Style } from './terminal.js';
@@ -39,6 +40,12 @@ export interface CommandContext {
   config(overrides?: LoadConfigOptions['overrides']): Promise<LoadedConfig>;
   /** The registry of the configured model, on the store its URI selects. */
   registry(loaded: LoadedConfig, uri?: string): Promise<ModelRegistry>;
+  /**
+   * The cluster client of the kubeconfig context: `context` (a --context flag), else the configuration's
+   * cluster.context (MLOPS_KUBE_CONTEXT), else the kubeconfig's current-context. Without a configuration
+   * (doctor when it does not load), MLOPS_KUBE_CONTEXT or the current-context.
+   */
+  cluster(loaded?: LoadedConfig, context?: string): Promise<ClusterClient>;
   /** Reads an `s3://` data file with the configuration's S3 settings (the registry's endpoint, region). */
   readData(loaded: LoadedConfig, uri: string): Promise<Uint8Array>;
   /** `npm install` (offline) in a project that init just made. */

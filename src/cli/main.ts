@@ -248,6 +248,14 @@ function createContext(
         io,
       });
     },
+    async cluster(config, context) {
+      const { openCluster } = await import('../../providers/kubernetes/cluster-factory.js');
+      return openCluster({
+        cluster: config?.config.cluster ?? { context: cli.env.MLOPS_KUBE_CONTEXT || undefined },
+        env: cli.env,
+        context,
+      });
+    },
     async readData(config, uri) {
       const { readDataUri, storeOptions } = await import('../../providers/store-factory.js');
       return readDataUri(uri, storeOptions(config.config, cli.env));

@@ -11,7 +11,8 @@ export function createSpinner(stream: OutStream, label: string): Progress {
   let finished = false;
   let spinner: { text: string; stop(): unknown } | undefined;
   void import('ora').then(({ default: ora }) => {
-    if (finished) return;
+    // A terminal that reports no width (a pty nobody sized) sends ora into an endless line-clearing loop.
+    if (finished || stream.columns === 0) return;
     spinner = ora({ text, stream: stream as NodeJS.WritableStream, discardStdin: false }).start();
   });
   return {

@@ -90,6 +90,16 @@ export const serveSchema = z
 
 const imageSchema = z.strictObject({
   repository: z.string().min(1).describe('e.g. 123.dkr.ecr.us-east-1.amazonaws.com/iris-serving'),
+  tag: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/,
+      'an image tag: letters, digits, "_", "." and "-", 1-128 chars',
+    )
+    .optional()
+    .describe(
+      "Image tag to run; default: the project's git commit (40 hex digits), which mlops build pushes.",
+    ),
 });
 
 export const imagesSchema = z
@@ -101,12 +111,71 @@ export const imagesSchema = z
   })
   .describe('Container images.');
 
+/** A Kubernetes quantity: `500m`, `2`, `1Gi`, `512Mi`. */
+const quantity = z
+  .string()
+  .regex(
+    /^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/,
+    'a Kubernetes quantity such as 500m, 2, 512Mi or 4Gi',
+  );
+
+const computeResources = (cpu: string, memory: string) =>
+  z.strictObject({ cpu: quantity.default(cpu), memory: quantity.default(memory) }).default({ cpu, memory });
+
+export const trainingJobSchema = z
+  .strictObject({
+    resources: z
+      .strictObject({
+        requests: computeResources('1', '2Gi').describe('What the scheduler reserves for the training pod.'),
+        limits: computeResources('2', '4Gi').describe(
+          'Beyond the CPU limit it is throttled, beyond memory killed.',
+        ),
+      })
+      .default({ requests: { cpu: '1', memory: '2Gi' }, limits: { cpu: '2', memory: '4Gi' } })
+      .describe('CPU and memory of the training container.'),
+    backoffLimit: z
+      .number()
+      .int()
+      .min(0)
+      .max(100)
+      .default(2)
+      .describe('Retries (new pods) after a failed training pod before the Job fails.'),
+    activeDeadlineSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .default(3600)
+      .describe('The Job fails (DeadlineExceeded) when it runs longer than this, retries included.'),
+    ttlSecondsAfterFinished: z
+      .number()
+      .int()
+      .min(0)
+      .default(604_800)
+      .describe('A finished Job and its pods (and logs) are deleted after this; default one week.'),
+  })
+  .describe('The training Job (mlops train without --local).');
+
+const iamRoleArn = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'an IAM role ARN such as arn:aws:iam::123456789012:role/x');
+
 export const clusterSchema = z
   .strictObject({
     context: z.string().min(1).optional().describe('kubeconfig context; default: the current one.'),
     trainingNamespace: z.string().min(1).default('training'),
     servingNamespace: z.string().min(1).default('serving'),
+    trainingRoleArn: iamRoleArn
+      .optional()
+      .describe(
+        "IAM role of the training service account (IRSA annotation): the cluster stack's training_role_arn output.",
+      ),
+    servingRoleArn: iamRoleArn
+      .optional()
+      .describe(
+        "IAM role of the serving service account (IRSA annotation): the cluster stack's serving_role_arn output.",
+      ),
     replicas: z.number().int().min(1).max(1000).default(3),
+    training: trainingJobSchema.default(trainingJobSchema.parse({})),
   })
   .describe('The Kubernetes cluster.');
 
@@ -217,3 +286,4 @@ export type ServeConfig = z.output<typeof serveSchema>;
 export type InfraConfig = z.output<typeof infraSchema>;
 export type ClusterConfig = z.output<typeof clusterSchema>;
 export type ImagesConfig = z.output<typeof imagesSchema>;
+export type TrainingJobConfig = z.output<typeof trainingJobSchema>;

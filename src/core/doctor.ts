@@ -3,6 +3,9 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { MlopsError } from '../kernel/errors.js';
 import { homeDir } from '../kernel/home.js';
+import type { MlopsConfig } from '../config/schema.js';
+import { workloadIdentities } from '../manifests/workload-identities.js';
+import type { ClusterClient } from './ports/cluster.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -59,25 +62,50 @@ export const backendCheck = (preferred: 'auto' | 'tensorflow' | 'wasm' | 'cpu' =
   },
 });
 
-export const kubeCheck = (env: Env, context?: string): DoctorCheck => ({
+/**
+ * The cluster the kubeconfig points at: context and server, the server's version (reachable, and it
+ * accepts our credentials), the model's namespaces and the training service account. No kubeconfig at
+ * all is a warning (only the cluster commands need one); unreachable, 401, 403 and TLS fail.
+ */
+export const clusterCheck = (
+  open: () => Promise<ClusterClient>,
+  config?: Pick<MlopsConfig, 'name' | 'cluster'>,
+): DoctorCheck => ({
   name: 'kubernetes',
   async run() {
-    const kubeconfig = env.KUBECONFIG?.split(path.delimiter)[0] ?? path.join(homeDir(env), '.kube', 'config');
-    if (!existsSync(kubeconfig)) {
+    const cluster = await open().catch((error: unknown) => {
+      if (MlopsError.is(error) && error.code === 'MLOPS_CLUSTER_E7101') return undefined;
+      throw error;
+    });
+    if (!cluster) {
       return {
         status: 'warn',
-        detail: `no kubeconfig at ${kubeconfig} (needed by train on the cluster, deploy, status)`,
-        fix: 'After `mlops infra up`: aws eks update-kubeconfig --name <cluster> --region <region>.',
+        detail: 'no kubeconfig (needed by train on the cluster, deploy, status)',
+        fix: 'On EKS: mlops infra kubeconfig (after mlops infra up); otherwise set KUBECONFIG.',
       };
     }
-    const current = context ?? (await runTool('kubectl', ['config', 'current-context']));
-    return current
-      ? { status: 'ok', detail: `context ${current} (${kubeconfig})` }
-      : {
-          status: 'warn',
-          detail: `${kubeconfig} has no current context`,
-          fix: 'kubectl config use-context <name>, or set cluster.context.',
-        };
+    const where = `context ${cluster.context} (${cluster.server}), Kubernetes ${await cluster.serverVersion()}`;
+    if (!config) return { status: 'ok', detail: where };
+    const { training, serving } = workloadIdentities(config);
+    const namespaces = [...new Set([training.namespace, serving.namespace])];
+    const present = await Promise.all(
+      namespaces.map((name) => cluster.get({ apiVersion: 'v1', kind: 'Namespace', name })),
+    );
+    const trainingAccount =
+      present[0] &&
+      (await cluster.get({
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        namespace: training.namespace,
+        name: training.serviceAccount,
+      }));
+    const namespaceText = namespaces
+      .map((name, i) => `${name} ${present[i] ? 'present' : 'created on first use'}`)
+      .join(', ');
+    return {
+      status: 'ok',
+      detail: `${where}; namespaces ${namespaceText}; service account ${training.serviceAccount} ${trainingAccount ? 'present' : 'created on first use'}`,
+    };
   },
 });
 

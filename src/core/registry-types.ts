@@ -13,6 +13,8 @@ export interface VersionManifest {
   readonly createdAt: string;
   readonly createdBy: string;
   readonly gitCommit: string | null;
+  /** The run that trained it: the training Job's `mlops.dev/run-id` (MLOPS_RUN_ID); absent for other runs. */
+  readonly runId?: string;
   readonly data: { readonly source: string; readonly sha256: string | null; readonly rows: number | null };
   readonly parameters: Readonly<Record<string, unknown>>;
   /** Scalar summary (accuracy, macroF1, rmse …); the full metrics are in metrics.json. */

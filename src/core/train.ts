@@ -1,4 +1,5 @@
 import type { MlopsConfig } from '../config/schema.js';
+import type { EpochEvent } from '../ml/train.js';
 import { info, outcome, type IoHost } from '../kernel/io-host.js';
 import type { ModelRegistry } from './registry.js';
 import type { VersionManifest } from './registry-types.js';
@@ -11,6 +12,8 @@ export interface TrainLocalOptions {
   readonly registry: ModelRegistry;
   readonly actor: string;
   readonly gitCommit?: string | null;
+  /** The training Job's run id (MLOPS_RUN_ID in its pod), recorded in the version's lineage. */
+  readonly runId?: string;
   /** Register as the next major version (v2.0) instead of the next minor. */
   readonly major?: boolean;
   readonly signal?: AbortSignal;
@@ -34,6 +37,33 @@ export function summarizeMetrics(metrics: object): Record<string, number> {
   return out;
 }
 
+/** The `dataset` event's data: what was read, and the backend that trains on it. */
+export interface DatasetEvent {
+  readonly source: string;
+  readonly sha256: string | null;
+  readonly rows: number;
+  readonly features: readonly string[];
+  readonly label: string;
+  readonly classes?: readonly string[];
+  readonly backend: string;
+}
+
+/** The words of the `dataset` event (local training, and a training pod's event in `train --watch`). */
+export const datasetMessage = (d: DatasetEvent): string =>
+  `Data: ${d.source} — ${d.rows} rows, ${d.features.length} features, label "${d.label}"${
+    d.classes ? ` (${d.classes.length} classes)` : ''
+  }; backend ${d.backend}`;
+
+/** The progress bar's detail for one epoch (local training, and `train --watch`). */
+export const epochDetail = (e: EpochEvent): string =>
+  `loss ${e.loss.toFixed(4)} val_loss ${e.valLoss.toFixed(4)}${
+    e.valAccuracy === undefined ? '' : ` val_acc ${e.valAccuracy.toFixed(3)}`
+  }`;
+
+/** The words of the `trained` event, from its summarized metrics. */
+export const trainedMessage = (m: Readonly<Record<string, number>>): string =>
+  `Trained in ${(m.trainingSeconds ?? 0).toFixed(1)}s, ${m.epochsRun ?? '?'} epochs (best ${m.bestEpoch ?? '?'}).`;
+
 /** Trains the configured model in-process and registers it as a new version. */
 export async function trainLocal(options: TrainLocalOptions): Promise<TrainResult> {
   const { config, io, registry } = options;
@@ -50,23 +80,16 @@ export async function trainLocal(options: TrainLocalOptions): Promise<TrainResul
     seed: config.train.seed,
     readUri: options.readData,
   }).finally(() => reading.done());
-  io.notify(
-    info(
-      'dataset',
-      `Data: ${dataset.source} — ${dataset.rows} rows, ${dataset.features.length} features, label "${dataset.label}"${
-        dataset.classes ? ` (${dataset.classes.length} classes)` : ''
-      }; backend ${backend}`,
-      {
-        source: dataset.source,
-        sha256: dataset.sha256,
-        rows: dataset.rows,
-        features: dataset.features,
-        label: dataset.label,
-        classes: dataset.classes,
-        backend,
-      },
-    ),
-  );
+  const read: DatasetEvent = {
+    source: dataset.source,
+    sha256: dataset.sha256,
+    rows: dataset.rows,
+    features: dataset.features,
+    label: dataset.label,
+    classes: dataset.classes,
+    backend,
+  };
+  io.notify(info('dataset', datasetMessage(read), read));
 
   const progress = io.progress('Training', config.train.epochs);
   let trained;
@@ -76,21 +99,14 @@ export async function trainLocal(options: TrainLocalOptions): Promise<TrainResul
       signal: options.signal,
       onEpoch: (e) => {
         io.notify(info('epoch', '', e));
-        const acc = e.valAccuracy === undefined ? '' : ` val_acc ${e.valAccuracy.toFixed(3)}`;
-        progress.update(e.epoch, `loss ${e.loss.toFixed(4)} val_loss ${e.valLoss.toFixed(4)}${acc}`);
+        progress.update(e.epoch, epochDetail(e));
       },
     });
   } finally {
     progress.done();
   }
   const metrics = summarizeMetrics(trained.metrics);
-  io.notify(
-    info(
-      'trained',
-      `Trained in ${trained.metrics.trainingSeconds.toFixed(1)}s, ${trained.metrics.epochsRun} epochs (best ${trained.metrics.bestEpoch}).`,
-      { metrics },
-    ),
-  );
+  io.notify(info('trained', trainedMessage(metrics), { metrics }));
 
   const manifest = await registry.createVersion({
     artifacts: {
@@ -99,6 +115,7 @@ export async function trainLocal(options: TrainLocalOptions): Promise<TrainResul
     },
     createdBy: options.actor,
     gitCommit: options.gitCommit ?? null,
+    runId: options.runId,
     data: { source: dataset.source, sha256: dataset.sha256, rows: dataset.rows },
     parameters: { ...config.train, label: dataset.label, features: dataset.features },
     metrics,

@@ -16,6 +16,15 @@ export const EVENTS = {
   epoch: 'one training epoch ended: {epoch, epochs, loss, valLoss, …}',
   trained: 'training ended, before registration: {metrics, epochs, seconds}',
   registered: 'the new version is in the registry: {model, version, metrics} (last line of train)',
+  // training on the cluster
+  submitted: 'the training Job was created: {job, namespace, runId, image}',
+  pod: 'a training pod changed phase or state: {pod, phase, reason, message}',
+  'registry-in-pod':
+    'warning: cluster training with a file:// registry registers the version inside the pod: {registry}',
+  log: 'a line of the training pod log that is not an event: {pod, time, line}',
+  detached: 'train --watch stopped following (Ctrl-C); the Job runs on: {job, namespace, since}',
+  cancelled: 'train --cancel deleted the Job and its pods: {job, namespace}',
+  jobs: 'train --list: {jobs: [{job, status, startedAt, durationSeconds, runId, version}]}',
   // registry
   copying: 'a copy to another registry started: {version, from, to}',
   copied: 'a version was copied to another registry: {model, version, from, to, artifacts, bytes}',

@@ -48,6 +48,23 @@ export const MESSAGES = {
   // training and models (exit 1)
   MLOPS_TRAIN_E5001: 'training failed',
   MLOPS_MODEL_E5002: 'the saved model cannot be loaded',
+  // training on the cluster (exit 2 for usage, 1 when the Job fails)
+  MLOPS_TRAIN_E5101: 'no training image: images.training.repository is not set and --image is not given',
+  MLOPS_TRAIN_E5102: 'no training image tag: not a git work tree and images.training.tag is not set',
+  MLOPS_TRAIN_E5103: 'the --data file is outside the project, so it is not in the training image',
+  MLOPS_TRAIN_E5104: 'train flags that cannot go together (--local, --attach, --cancel, --list, --since)',
+  MLOPS_TRAIN_E5105: '--since is not an RFC 3339 time (e.g. 2026-01-31T12:00:00.123456789Z)',
+  MLOPS_TRAIN_E5106: 'the training Job does not exist (attach, cancel); the message lists recent ones',
+  MLOPS_TRAIN_E5107: 'the training image cannot be pulled (ErrImagePull, ImagePullBackOff)',
+  MLOPS_TRAIN_E5108:
+    'the training container keeps crashing (CrashLoopBackOff); the message has its last lines',
+  MLOPS_TRAIN_E5109: 'the training Job ran past its activeDeadlineSeconds (DeadlineExceeded)',
+  MLOPS_TRAIN_E5110:
+    'the training Job failed after its retries (BackoffLimitExceeded); with the last log lines',
+  MLOPS_TRAIN_E5111: 'the training pod cannot be scheduled (the scheduler says why)',
+  MLOPS_TRAIN_E5112: 'the Job cannot create its pod: the service account is missing or admission forbids it',
+  MLOPS_TRAIN_E5113: 'the training Job was deleted while it was followed',
+  MLOPS_TRAIN_E5114: 'the training Job failed (another reason: the message carries the condition)',
   // environment (exit 1)
   MLOPS_ENV_E6001: 'a required tool is missing',
   // infrastructure (exit 1)
@@ -60,6 +77,31 @@ export const MESSAGES = {
     'settings infra plan/up/down/output need are missing (the error lists every missing or invalid one)',
   MLOPS_INFRA_E7007: 'the state bucket exists but belongs to another account or denies these credentials',
   MLOPS_INFRA_E7008: 'an S3 call of infra bootstrap failed (credentials, permissions, network)',
+  // cluster (exit 1)
+  MLOPS_CLUSTER_E7101:
+    'no kubeconfig was found (KUBECONFIG, ~/.kube/config); the message lists where mlops looked',
+  MLOPS_CLUSTER_E7102: 'a kubeconfig file cannot be read or is not a valid kubeconfig',
+  MLOPS_CLUSTER_E7103:
+    'the kubeconfig context (--context, cluster.context) does not exist; the closest is suggested',
+  MLOPS_CLUSTER_E7104: 'no kubeconfig context was chosen and the kubeconfig has no current-context',
+  MLOPS_CLUSTER_E7105:
+    'the Kubernetes API server cannot be reached (refused, DNS, timeout); the message names it',
+  MLOPS_CLUSTER_E7106:
+    'TLS with the API server failed (unknown CA, self-signed, hostname mismatch, bad client certificate)',
+  MLOPS_CLUSTER_E7107:
+    'the API server rejected the credentials (401: wrong or expired token, exec plugin identity)',
+  MLOPS_CLUSTER_E7108:
+    'the API server forbade a request (403); the message names the verb, resource and namespace',
+  MLOPS_CLUSTER_E7109:
+    "the kubeconfig user's credential plugin (exec) failed, or its auth method is not supported",
+  MLOPS_CLUSTER_E7110: 'server-side apply conflicts with fields another field manager owns (409)',
+  MLOPS_CLUSTER_E7111: 'the API server refused an object as invalid (422, or 400 for unknown fields)',
+  MLOPS_CLUSTER_E7112: 'the API server does not serve that apiVersion and kind (a CRD or add-on is missing)',
+  MLOPS_CLUSTER_E7113: 'the API server answered an unexpected error (5xx, or a status mlops does not handle)',
+  MLOPS_CLUSTER_E7130: 'eks-token has no region (no --region, AWS_REGION, AWS_DEFAULT_REGION or config)',
+  MLOPS_CLUSTER_E7131: 'no AWS credentials were found to sign an EKS token (the standard AWS chain is empty)',
+  MLOPS_CLUSTER_E7132: 'infra kubeconfig found no cluster outputs: the cluster stack is not applied yet',
+  MLOPS_CLUSTER_E7133: 'the kubeconfig to merge into is not YAML or not a kubeconfig; it was left untouched',
   // interruption and internal
   MLOPS_INTERRUPTED: 'the operation was interrupted (exit 130)',
   MLOPS_INTERNAL_E9000: 'an unexpected error; a bug in mlops',

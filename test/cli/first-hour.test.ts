@@ -6,7 +6,8 @@ import { repoRoot, runMlops } from '../support/run-mlops.js';
 import { tempDir } from '../support/temp-dir.js';
 
 const root = tempDir();
-const env = { PATH: process.env.PATH, HOME: process.env.HOME };
+// npm (the offline install) and nothing else of this machine: runMlops gives each run its own HOME.
+const env = { PATH: process.env.PATH };
 
 interface JsonError {
   readonly error: { readonly message: string; readonly hint: string; readonly code: string };

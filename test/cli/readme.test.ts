@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../support/run-mlops.js';
 import { tempDir } from '../support/temp-dir.js';
+import { childEnvironment, type Env } from '../support/sealed-env.js';
 import { missingTool, toolsRequired } from '../support/tools.js';
 
 /**
@@ -20,18 +21,37 @@ function shBlockAfter(readme: string, marker: string): string[] {
   return block[1].split('\n').filter((line) => line.trim() !== '');
 }
 
-/** Why the test cannot run here: no git, or no way to turn networking off (not root, no unshare/ip). */
+/**
+ * `unshare` options for a network namespace with loopback only: as root, just that; as another user,
+ * inside a user namespace where the user is root (how GitHub's runners run it: see .github/workflows).
+ */
+const NO_NETWORK = process.getuid?.() === 0 ? ['-n'] : ['-r', '-n'];
+
+/** Why the test cannot run here: no git, or no way to turn networking off (no unshare/ip, or not allowed). */
 function skipReason(): string | undefined {
   const git = missingTool('git');
   if (git) return git;
-  const probe = spawnSync('unshare', ['-n', 'ip', 'link', 'set', 'lo', 'up'], { stdio: 'ignore' });
+  const probe = spawnSync('unshare', [...NO_NETWORK, 'ip', 'link', 'set', 'lo', 'up'], { stdio: 'ignore' });
   if (probe.status === 0) return undefined;
-  const reason = 'cannot run commands without network here (needs root, unshare and iproute2: see .ci/run)';
+  const reason =
+    'cannot run commands without network here (needs unshare and iproute2, and root or user namespaces: see .ci/run)';
   if (toolsRequired()) throw new Error(`MLOPS_TEST_REQUIRE_TOOLS=1 but ${reason}`);
   return reason;
 }
 
 const reason = skipReason();
+
+/**
+ * What npm needs from this machine to install: its settings (npm_config_*, which `npm test` and npx
+ * set, its cache among them), the proxy variables and extra CA certificates. The cache's place is
+ * asked of npm when nothing set it.
+ */
+function npmSettings(): Env {
+  const names = /^(npm_config_|(https?|no)_proxy$|NODE_EXTRA_CA_CERTS$)/i;
+  const settings = Object.fromEntries(Object.entries(process.env).filter(([name]) => names.test(name)));
+  settings.npm_config_cache ??= execFileSync('npm', ['config', 'get', 'cache'], { encoding: 'utf8' }).trim();
+  return settings;
+}
 
 describe.skipIf(reason !== undefined)(
   `the README's first steps, from a fresh clone${reason ? ` (skipped: ${reason})` : ''}`,
@@ -48,14 +68,17 @@ describe.skipIf(reason !== undefined)(
       expect(start[0]).toMatch(/^npm ci\b/);
       expect(start.slice(1).every((line) => line.startsWith('npx mlops'))).toBe(true);
       expect(lookAround.some((line) => line.startsWith('npx mlops serve &'))).toBe(true);
-      // npm ci is the one step that needs the npm registry; the cache makes it quick where it is warm.
-      const install = spawnSync('bash', ['-ec', start[0]!], {
+      // npm ci is the one step that needs the npm registry: it gets npm's own settings (cache, registry,
+      // proxy) on top of the sealed environment; the cache makes it quick where it is warm.
+      const install = childEnvironment({ ...npmSettings(), npm_config_prefer_offline: 'true' });
+      const installed = spawnSync('bash', ['-ec', start[0]!], {
         cwd: clone,
-        env: { ...process.env, npm_config_prefer_offline: 'true' },
+        env: install.env,
         encoding: 'utf8',
         timeout: 420_000,
       });
-      expect(install.status, install.stderr).toBe(0);
+      install.dispose();
+      expect(installed.status, installed.stderr).toBe(0);
 
       // Everything else as one script, as a person types it, in a namespace with loopback only. A server
       // still alive at the end would be a failure of `kill $!` (the README's way to stop it).
@@ -69,14 +92,14 @@ describe.skipIf(reason !== undefined)(
         `for i in $(seq 150); do pgrep -f "${server}" >/dev/null || exit 0; sleep 0.1; done`,
         `echo "a server is still running: $(pgrep -af "${server}")" >&2; exit 1`,
       ].join('\n');
-      const env: NodeJS.ProcessEnv = { ...process.env, CI: 'true' };
-      delete env.npm_config_prefer_offline;
-      const run = spawnSync('unshare', ['-n', 'bash', '-c', script], {
+      const sealed = childEnvironment({ CI: 'true' });
+      const run = spawnSync('unshare', [...NO_NETWORK, 'bash', '-c', script], {
         cwd: clone,
-        env,
+        env: sealed.env,
         encoding: 'utf8',
         timeout: 420_000,
       });
+      sealed.dispose();
       expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
       expect(run.stdout).toMatch(/v1\.0/);
       expect(run.stdout).toMatch(/setosa|versicolor|virginica/);

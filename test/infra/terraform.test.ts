@@ -1,5 +1,4 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -7,8 +6,9 @@ import { destroyInfra, planInfra } from '../../src/core/infra.js';
 import { MemoryIoHost } from '../../src/kernel/io-host.js';
 import type { SynthesizedStack } from '../../src/core/ports/infra-runner.js';
 import { TerraformRunner } from '../../providers/aws/infra/terraform-runner.js';
-import { missingTool, toolsRequired } from '../support/tools.js';
 import { runMlops } from '../support/run-mlops.js';
+import { NO_AWS_CREDENTIALS, stubEnv } from '../support/sealed-env.js';
+import { offlineTerraformEnv, offlineTerraformMissing } from '../support/terraform-mirror.js';
 import { tempDir } from '../support/temp-dir.js';
 import { makeConfig } from './fixtures.js';
 
@@ -20,30 +20,7 @@ import { makeConfig } from './fixtures.js';
  * stacks.test.ts on its synthesized JSON.
  */
 
-const AWS_PROVIDER = path.join('registry.terraform.io', 'hashicorp', 'aws', '5.100.0');
-
-function findProviderMirror(): string | undefined {
-  const candidates = [
-    process.env.MLOPS_TEST_TF_MIRROR,
-    '/opt/tf-plugins',
-    '/usr/local/share/terraform/plugins',
-    '/usr/share/terraform/plugins',
-    path.join(os.homedir(), '.terraform.d', 'plugins'),
-    path.join(os.homedir(), '.local', 'share', 'terraform', 'plugins'),
-  ];
-  return candidates.find((root): root is string => !!root && existsSync(path.join(root, AWS_PROVIDER)));
-}
-
-function skipReason(): string | undefined {
-  const missing = missingTool('terraform', ['version']);
-  if (missing) return missing;
-  if (findProviderMirror()) return undefined;
-  const reason = `no filesystem mirror with ${AWS_PROVIDER} (set MLOPS_TEST_TF_MIRROR to its root)`;
-  if (toolsRequired()) throw new Error(`MLOPS_TEST_REQUIRE_TOOLS=1 but ${reason}`);
-  return reason;
-}
-
-const reason = skipReason();
+const reason = offlineTerraformMissing();
 const TIMEOUT = 240_000;
 
 describe.skipIf(reason !== undefined)(`terraform, offline${reason ? ` (skipped: ${reason})` : ''}`, () => {
@@ -57,29 +34,15 @@ describe.skipIf(reason !== undefined)(`terraform, offline${reason ? ` (skipped: 
   const stacks: Record<string, SynthesizedStack> = {};
 
   beforeAll(async () => {
-    const cliConfig = path.join(dir, 'terraform.tfrc');
-    writeFileSync(
-      cliConfig,
-      `provider_installation {
-  filesystem_mirror {
-    path    = ${JSON.stringify(findProviderMirror())}
-    include = ["registry.terraform.io/*/*"]
-  }
-  direct {
-    exclude = ["registry.terraform.io/*/*"]
-  }
-}
-`,
-    );
-    vi.stubEnv('TF_CLI_CONFIG_FILE', cliConfig);
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIAIOSFODNN7EXAMPLE');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY');
-    vi.stubEnv('AWS_SESSION_TOKEN', undefined);
-    vi.stubEnv('AWS_PROFILE', undefined);
-    vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
-    vi.stubEnv('TF_VAR_aws_skip_credentials_validation', 'true');
-    vi.stubEnv('TF_VAR_aws_skip_requesting_account_id', 'true');
-    vi.stubEnv('TF_VAR_aws_skip_metadata_api_check', 'true');
+    const home = path.join(dir, 'home');
+    mkdirSync(home);
+    stubEnv({
+      // terraform reads ~/.terraformrc and the AWS provider ~/.aws: an empty home of the test's
+      HOME: home,
+      TF_PLUGIN_CACHE_DIR: undefined,
+      ...NO_AWS_CREDENTIALS,
+      ...offlineTerraformEnv(dir),
+    });
     const result = await runner.synth({ config, outDir, purpose: 'deploy', projectDir: dir });
     for (const s of result.stacks) stacks[s.stack] = s;
   });

@@ -37,10 +37,14 @@ describe('trainModel', () => {
     const best = metrics.lossCurve[metrics.bestEpoch - 1]?.valLoss ?? NaN;
     expect(Math.min(...metrics.lossCurve.map((p) => p.valLoss))).toBe(best);
     expect(events[0]).toMatchObject({ epoch: 1, epochs: defaults.epochs });
-    expect(events[0]?.valAccuracy).toBeTypeOf('number');
+    expect(events[0]?.valAccuracy).toBeGreaterThanOrEqual(0);
+    expect(events[0]?.valAccuracy).toBeLessThanOrEqual(1);
     expect(Object.keys(artifacts).sort()).toEqual(['model.json', 'preprocessing.json', 'weights.bin']);
-    expect(metrics.trainingSeconds).toBeLessThan(30);
-    expect(backend).toBeTypeOf('string');
+    // How long it took is measured, not judged: `npm run bench:train` holds the time target (DESIGN.md §8).
+    expect(metrics.trainingSeconds).toBeGreaterThan(0);
+    expect(Number.isFinite(metrics.trainingSeconds)).toBe(true);
+    expect(['tensorflow', 'wasm', 'cpu']).toContain(backend);
+    expect(backend).toBe((await loadTf(defaults.backend)).backend);
   });
 
   it('is deterministic for a seed and leaks no tensors', async () => {
@@ -74,8 +78,10 @@ describe('trainModel', () => {
     const { metrics } = await trainModel(ds, { ...defaults, task: 'regression', epochs: 50 });
     expect(metrics.task).toBe('regression');
     expect(metrics.r2).toBeGreaterThan(0.9);
-    expect(metrics.rmse).toBeTypeOf('number');
-    expect(metrics.mae).toBeTypeOf('number');
+    // finite and positive: a NaN or an infinity would pass a `number` type check
+    expect(metrics.rmse).toBeGreaterThan(0);
+    expect(metrics.mae).toBeGreaterThan(0);
+    expect(Number.isFinite(metrics.rmse) && Number.isFinite(metrics.mae)).toBe(true);
     expect(metrics.accuracy).toBeUndefined();
     expect(metrics.rows).toEqual({ train: 160, validation: 40 });
   });

@@ -21,6 +21,11 @@ export interface ContractOptions {
    * filesystem store runs them all, so the registry logic they cover stays tested.
    */
   readonly noExclusiveCreate?: string;
+  /**
+   * Why the store has no streaming methods (getStream/putStream are optional in ModelStore): the
+   * streaming cases are skipped with this reason in their title. A store without it must stream.
+   */
+  readonly noStreaming?: string;
 }
 
 /**
@@ -34,11 +39,21 @@ export function registryContract(
     store.put(key, body).then(() => undefined),
   options: ContractOptions = {},
 ): void {
+  /** A case skipped, with the reason in its title, when the store under test cannot run it. */
+  const unless = (reason: string | undefined) => (title: string, fn: () => Promise<void>) =>
+    reason ? it.skip(`${title} [skipped: ${reason}]`, fn) : it(title, fn);
   /** A case that relies on the store refusing to create an existing key. */
-  const exclusive = (title: string, fn: () => Promise<void>) =>
-    options.noExclusiveCreate
-      ? it.skip(`${title} [skipped: ${options.noExclusiveCreate}]`, fn)
-      : it(title, fn);
+  const exclusive = unless(options.noExclusiveCreate);
+  /** A case of the optional streaming methods. */
+  const streaming = unless(options.noStreaming);
+  /** A case that relies on both. */
+  const streamingExclusive = unless(options.noStreaming ?? options.noExclusiveCreate);
+
+  /** The store, with its streaming methods: a store not declared `noStreaming` must have them. */
+  const withStreams = (store: ModelStore): Required<Pick<ModelStore, 'getStream' | 'putStream'>> => {
+    if (store.getStream && store.putStream) return store as Required<ModelStore>;
+    throw new Error(`${name} has no getStream/putStream: pass noStreaming with the reason`);
+  };
 
   describe(`registry contract: ${name}`, () => {
     it('store: get of a missing key is undefined; put/get round-trips; list is sorted and recursive', async () => {
@@ -189,36 +204,36 @@ export function registryContract(
       expect(await store.get('m/a.json')).toBeUndefined();
     });
 
-    it('store: streaming read and write round-trip a body of many chunks', async () => {
+    streaming('store: streaming read and write round-trip a body of many chunks', async () => {
       const store = await makeStore();
-      if (!store.getStream || !store.putStream) return;
+      const streams = withStreams(store);
       const body = new Uint8Array(3 * 1024 * 1024 + 17).map((_, i) => (i * 7) % 251);
       const chunks = async function* () {
         for (let i = 0; i < body.length; i += 256 * 1024) yield body.subarray(i, i + 256 * 1024);
       };
       let reported = 0;
       expect(
-        await store.putStream('m/big.bin', chunks(), {
+        await streams.putStream('m/big.bin', chunks(), {
           size: body.length,
           onProgress: (n) => (reported = n),
         }),
       ).toBe(true);
       expect(reported).toBe(body.length);
       const parts: Uint8Array[] = [];
-      for await (const chunk of (await store.getStream('m/big.bin'))!) parts.push(chunk);
+      for await (const chunk of (await streams.getStream('m/big.bin'))!) parts.push(chunk);
       expect(Buffer.concat(parts).equals(Buffer.from(body))).toBe(true);
-      expect(await store.getStream('m/none.bin')).toBeUndefined();
+      expect(await streams.getStream('m/none.bin')).toBeUndefined();
       expect(await store.list('m/')).toEqual(['m/big.bin']);
     });
 
-    exclusive('store: a streamed ifAbsent write never overwrites', async () => {
+    streamingExclusive('store: a streamed ifAbsent write never overwrites', async () => {
       const store = await makeStore();
-      if (!store.putStream) return;
+      const streams = withStreams(store);
       const one = async function* (text: string) {
         yield bytes(text);
       };
-      expect(await store.putStream('k.bin', one('first'), { ifAbsent: true })).toBe(true);
-      expect(await store.putStream('k.bin', one('second'), { ifAbsent: true })).toBe(false);
+      expect(await streams.putStream('k.bin', one('first'), { ifAbsent: true })).toBe(true);
+      expect(await streams.putStream('k.bin', one('second'), { ifAbsent: true })).toBe(false);
       expect(new TextDecoder().decode(await store.get('k.bin'))).toBe('first');
     });
 

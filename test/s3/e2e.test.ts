@@ -1,11 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { S3ModelStore } from '../../providers/aws/s3-model-store.js';
 import { ModelRegistry } from '../../src/core/registry.js';
-import { binPath, repoRoot, runMlops } from '../support/run-mlops.js';
+import { repoRoot, runMlops, spawnBin } from '../support/run-mlops.js';
+import { NO_AWS_CREDENTIALS, stubEnv } from '../support/sealed-env.js';
 import { s3rverObjectPath, startS3rver, type S3rverHandle } from '../support/s3rver.js';
 import { tempDir } from '../support/temp-dir.js';
 
@@ -18,12 +18,12 @@ import { tempDir } from '../support/temp-dir.js';
 const root = tempDir();
 const project = path.join(root, 'iris');
 let server: S3rverHandle;
-const saved = { ...process.env };
 
 beforeAll(async () => {
   server = await startS3rver({ buckets: ['models', 'prod-models'] });
-  Object.assign(process.env, server.env, { AWS_EC2_METADATA_DISABLED: 'true' });
-  delete process.env.AWS_PROFILE;
+  // s3rver's keys and nothing else of the chain (a profile would make the SDK skip the keys), and a
+  // HOME without ~/.aws for the SDK's own look there.
+  stubEnv({ ...NO_AWS_CREDENTIALS, ...server.env, HOME: root });
   const init = await runMlops(
     ['init', project, '--yes', '--name', 'iris', '--dataset', 'iris', '--registry', 's3://models/team'],
     { cwd: root },
@@ -32,8 +32,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
-  Object.assign(process.env, saved);
+  vi.unstubAllEnvs();
   await server?.stop();
 });
 
@@ -94,21 +93,15 @@ describe('end to end on an s3:// registry (s3rver)', () => {
     if (!existsSync(path.join(repoRoot, 'dist/src/cli/commands/serve.js'))) {
       throw new Error('dist/ is not built: run `npm run build` (npm test does it first)');
     }
-    const child: ChildProcess = spawn(process.execPath, [binPath, 'serve', '--port', '0', '--json'], {
+    const child = spawnBin(['serve', '--port', '0', '--json'], {
       cwd: project,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        ...server.env,
-        AWS_EC2_METADATA_DISABLED: 'true',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...NO_AWS_CREDENTIALS, ...server.env },
     });
     let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     try {
       const serving = await new Promise<{ url: string; version: string }>((resolve, reject) => {
-        const lines = createInterface({ input: child.stdout! });
+        const lines = createInterface({ input: child.stdout });
         lines.on('line', (line) => {
           const event = JSON.parse(line) as { event: string; url: string; version: string };
           if (event.event === 'serving') resolve(event);
@@ -271,27 +264,18 @@ describe('clear errors from the CLI for a registry it cannot use', () => {
   });
 
   it('no credentials anywhere', async () => {
-    const keep = { ...process.env };
-    for (const key of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) {
-      delete process.env[key];
-    }
-    Object.assign(process.env, {
-      AWS_SHARED_CREDENTIALS_FILE: path.join(root, 'none'),
-      AWS_CONFIG_FILE: path.join(root, 'none'),
-      AWS_EC2_METADATA_DISABLED: 'true',
-    });
+    // Every source of the chain cleared, in the CLI's environment and in this process's (which the
+    // SDK reads); HOME is still the test's, with no ~/.aws.
+    stubEnv(NO_AWS_CREDENTIALS);
     try {
-      const res = await mlops(['models', 'list', '--json'], {
-        AWS_ACCESS_KEY_ID: undefined,
-        AWS_SECRET_ACCESS_KEY: undefined,
-      });
+      const res = await mlops(['models', 'list', '--json'], NO_AWS_CREDENTIALS);
       expect(res.code).toBe(1);
       expect(res.json<{ error: { code: string; hint: string } }>().error).toMatchObject({
         code: 'MLOPS_REGISTRY_E4013',
         hint: expect.stringContaining('AWS_PROFILE'),
       });
     } finally {
-      Object.assign(process.env, keep);
+      stubEnv({ ...NO_AWS_CREDENTIALS, ...server.env });
     }
   });
 });

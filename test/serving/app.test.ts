@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { MemoryIoHost } from '../../src/kernel/io-host.js';
 import { createServingApp } from '../../src/serving/app.js';
 import { ServingMetrics } from '../../src/serving/metrics.js';
-import { fakeSource, parseMetrics } from './fixture.js';
+import { fakeSource, parseMetrics, type FakeSource } from './fixture.js';
 
 const quiet = () => new ServingMetrics({ defaultMetrics: false });
 
@@ -117,31 +117,58 @@ describe('the serving app without a socket (inject)', () => {
   });
 
   it('follows the alias on its own timer, and a pinned version never moves', async () => {
-    const source = fakeSource();
-    const following = createServingApp({
-      source,
-      ref: 'production',
-      metrics: quiet(),
-      limits: { pollIntervalSeconds: 0.1 },
-    });
-    const pinned = createServingApp({
-      source,
-      ref: 'v1.0',
-      pinned: true,
-      metrics: quiet(),
-      limits: { pollIntervalSeconds: 0.1 },
-    });
-    await following.start();
-    await pinned.start();
-    source.alias = 'v1.3';
-    const deadline = Date.now() + 5000;
-    while (following.status().version !== 'v1.3' && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 50));
-    expect(following.status().version).toBe('v1.3');
-    await new Promise((r) => setTimeout(r, 300));
-    expect(pinned.status().version).toBe('v1.0');
-    await following.stop();
-    await pinned.stop();
+    // The poll timer runs on a fake clock that the test moves; everything else is real.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const polls = { following: 0, pinned: 0 };
+      const counted = (name: keyof typeof polls): FakeSource => {
+        const source = fakeSource();
+        const resolve = source.resolve.bind(source);
+        source.resolve = (ref) => ((polls[name] += 1), resolve(ref));
+        return source;
+      };
+      const source = counted('following');
+      const pinnedSource = counted('pinned');
+      const following = createServingApp({
+        source,
+        ref: 'production',
+        metrics: quiet(),
+        limits: { pollIntervalSeconds: 0.1 },
+      });
+      const pinned = createServingApp({
+        source: pinnedSource,
+        ref: 'v1.0',
+        pinned: true,
+        metrics: quiet(),
+        limits: { pollIntervalSeconds: 0.1 },
+      });
+      await following.start();
+      await pinned.start();
+      expect(polls).toEqual({ following: 1, pinned: 1 }); // the resolve of the start
+      source.alias = 'v1.3';
+      pinnedSource.alias = 'v1.3';
+
+      vi.advanceTimersByTime(99);
+      expect(polls.following).toBe(1); // not before the interval is up
+      vi.advanceTimersByTime(1);
+      expect(polls.following).toBe(2); // the timer's poll has begun …
+      expect(await following.poll()).toMatchObject({ result: 'reloaded', version: 'v1.3' }); // … joined
+      expect(following.status().version).toBe('v1.3');
+
+      // Ten more intervals: the follower polls at each (the next once the previous is done); the
+      // pinned app never resolves its ref again.
+      for (let i = 0; i < 10; i += 1) {
+        vi.advanceTimersByTime(100);
+        expect(polls.following).toBe(3 + i);
+        expect(await following.poll()).toEqual({ result: 'unchanged', version: 'v1.3' });
+      }
+      expect(polls.pinned).toBe(1);
+      expect(pinned.status().version).toBe('v1.0');
+      await following.stop();
+      await pinned.stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('coalesces concurrent requests into few model calls and observes ml_batch_size', async () => {

@@ -452,12 +452,7 @@ afterAll(() => server?.stop());
 
 describe(`${CASES.length} malformed requests: each a 4xx with a JSON error naming the problem`, () => {
   it.each(CASES)('$name → $status', async (c) => {
-    const res = await http(`${url}${c.path ?? '/predict'}`, {
-      method: c.method ?? (c.raw === undefined && c.json === undefined ? 'GET' : 'POST'),
-      body: c.raw ?? c.json,
-      headers:
-        c.raw !== undefined && !(c.raw instanceof Uint8Array) ? { ...JSON_TYPE, ...c.headers } : c.headers,
-    });
+    const res = await send(c);
     expect(res.headers.get('content-type')).toBe('application/json');
     expect(res.body).toEqual({ error: expect.stringMatching(c.error) });
     expect(res.status).toBe(c.status);
@@ -495,18 +490,39 @@ describe(`${CASES.length} malformed requests: each a 4xx with a JSON error namin
   });
 
   it('the server still answers a good request, and no bad input produced a 5xx', async () => {
+    // Every case sent again here, so that this holds whichever tests ran before (or alone, with -t).
+    const before = await requestsByStatusClass();
+    for (const c of CASES) await send(c);
+    const after = await requestsByStatusClass();
+    expect(after['5xx']).toBe(0);
+    expect(after['4xx'] - before['4xx']).toBe(CASES.length);
+
     const good = await http(`${url}/predict`, { body: { instances: [SETOSA] } });
     expect(good.status).toBe(200);
     expect(good.body).toMatchObject({ predictions: [{ label: 'setosa' }], model_version: 'v1.0' });
     expect((await http(`${url}/health`)).status).toBe(200);
-    const metrics = parseMetrics((await http(`${url}/metrics`)).text);
-    const statuses = [...metrics.keys()]
-      .filter((k) => k.startsWith('ml_requests_total{'))
-      .map((k) => /status="(\d+)"/.exec(k)?.[1]);
-    expect(statuses.filter((s) => s?.startsWith('5'))).toEqual([]);
-    expect(statuses.filter((s) => s?.startsWith('4')).length).toBeGreaterThanOrEqual(5);
   });
 });
+
+/** A case's request, as the case describes it. */
+function send(c: Case) {
+  return http(`${url}${c.path ?? '/predict'}`, {
+    method: c.method ?? (c.raw === undefined && c.json === undefined ? 'GET' : 'POST'),
+    body: c.raw ?? c.json,
+    headers:
+      c.raw !== undefined && !(c.raw instanceof Uint8Array) ? { ...JSON_TYPE, ...c.headers } : c.headers,
+  });
+}
+
+/** ml_requests_total summed by status class, from the server's /metrics. */
+async function requestsByStatusClass(): Promise<Record<'4xx' | '5xx', number>> {
+  const metrics = parseMetrics((await http(`${url}/metrics`)).text);
+  const sum = (digit: string) =>
+    [...metrics]
+      .filter(([key]) => key.startsWith('ml_requests_total{') && key.includes(`status="${digit}`))
+      .reduce((total, [, value]) => total + value, 0);
+  return { '4xx': sum('4'), '5xx': sum('5') };
+}
 
 /** One raw HTTP exchange on a fresh connection (for requests fetch refuses to send). */
 function raw(base: string, text: string): Promise<{ status: number; body: string }> {

@@ -49,7 +49,9 @@ describe('hot reload', () => {
     await until(() => seen.every((log) => log.length > 5));
     ok(await runMlops(['promote', 'v1.1'], { cwd: dir }));
     await until(() => seen.every((log) => log.at(-1) === 'v1.1'));
-    await new Promise((r) => setTimeout(r, 200));
+    // A few more answers per client after the switch, to see that none goes back to v1.0.
+    const switchedAt = seen.map((log) => log.length);
+    await until(() => seen.every((log, i) => log.length >= (switchedAt[i] ?? 0) + 5));
     running = false;
     await Promise.all(workers);
 
@@ -89,11 +91,16 @@ describe('hot reload', () => {
       error: { code: 'MLOPS_REGISTRY_E4002' },
     });
 
-    // Rolling the alias back to what is served settles it: no more attempts.
+    // Rolling the alias back to what is served settles it: no more attempts. A poll that read the
+    // alias before the rollback may still be trying v1.2; `poll()` joins it, and every poll after it
+    // reads the rolled-back alias.
     ok(await runMlops(['rollback'], { cwd: dir }));
+    await server.app.poll();
     const errors = await metric('ml_model_reloads_total{result="error"}');
-    await new Promise((r) => setTimeout(r, 600));
-    expect(await metric('ml_model_reloads_total{result="error"}')).toBeLessThanOrEqual((errors ?? 0) + 1);
+    for (let i = 0; i < 3; i += 1) {
+      expect(await server.app.poll()).toEqual({ result: 'unchanged', version: 'v1.1' });
+    }
+    expect(await metric('ml_model_reloads_total{result="error"}')).toBe(errors);
     expect(server.app.status().version).toBe('v1.1');
   }, 60_000);
 });

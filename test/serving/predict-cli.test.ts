@@ -1,9 +1,8 @@
-import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { binPath, repoRoot, runMlops } from '../support/run-mlops.js';
+import { repoRoot, runBin, runMlops } from '../support/run-mlops.js';
 import { tempDir } from '../support/temp-dir.js';
 import { http, IRIS_FEATURES, irisProject, parseMetrics, SETOSA, startServer, VIRGINICA } from './fixture.js';
 
@@ -176,23 +175,12 @@ describe('mlops predict', () => {
   });
 
   it('the built `mlops predict` loads neither tfjs nor prom-client nor the server', async () => {
-    const out = await new Promise<string>((resolve, reject) =>
-      execFile(
-        process.execPath,
-        [
-          '--import',
-          path.join(repoRoot, 'test/support/trace-imports.mjs'),
-          binPath,
-          'predict',
-          '--url',
-          url,
-          '--data',
-          JSON.stringify(SETOSA),
-        ],
-        { cwd: dir },
-        (error, stdout) => (error ? reject(error) : resolve(stdout)),
-      ),
-    );
+    const res = await runBin(['predict', '--url', url, '--data', JSON.stringify(SETOSA)], {
+      cwd: dir,
+      nodeArgs: ['--import', path.join(repoRoot, 'test/support/trace-imports.mjs')],
+    });
+    expect(res.code, res.stderr).toBe(0);
+    const out = res.stdout;
     expect(out).toMatch(/^1\s+setosa/m);
     const imported = out.split('\n').filter((l) => l.startsWith('IMPORT '));
     for (const heavy of [

@@ -1,8 +1,8 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { request as httpRequest } from 'node:http';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { request as httpRequest, type ClientRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { binPath, runBin, runMlops } from '../support/run-mlops.js';
+import { runBin, runMlops, spawnBin } from '../support/run-mlops.js';
 import { tempDir } from '../support/temp-dir.js';
 import { http, irisProject, ok, SETOSA } from './fixture.js';
 
@@ -20,7 +20,7 @@ interface Child {
 }
 
 function serve(args: string[]): Child {
-  const child = spawn(process.execPath, [binPath, 'serve', '--port', '0', '--json', ...args], { cwd: dir });
+  const child = spawnBin(['serve', '--port', '0', '--json', ...args], { cwd: dir });
   const events: Record<string, unknown>[] = [];
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
@@ -44,52 +44,35 @@ function serve(args: string[]): Child {
 
 describe('mlops serve as a process', () => {
   it('SIGTERM: readiness 503, in-flight requests drain, exit 0', async () => {
-    const server = serve(['--drain-delay', '1']);
+    // The drain delay only has to outlast the two requests the test sends while draining.
+    const server = serve(['--drain-delay', '2']);
     const { url } = await server.serving;
     expect((await http(`${url}/ready`)).status).toBe(200);
 
-    // A request in flight: headers and half of the body sent, the rest after the signal.
-    const body = JSON.stringify({ instances: [SETOSA] });
-    const answer = new Promise<{ status: number; text: string; connection?: string }>((resolve, reject) => {
-      const req = httpRequest(
-        `${url}/predict`,
-        {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-        },
-        (res) => {
-          let text = '';
-          res.setEncoding('utf8').on('data', (c: string) => (text += c));
-          res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, text, connection: res.headers.connection }),
-          );
-        },
-      );
-      req.on('error', reject);
-      req.write(body.slice(0, 10));
-      setTimeout(() => {
-        server.child.kill('SIGTERM');
-        setTimeout(() => req.end(body.slice(10)), 400);
-      }, 200);
-    });
+    // A request in flight: the server has read its headers (it answered `100 Continue`) and waits for
+    // the rest of the body, sent after the signal.
+    const { finish, answer } = await inFlight(`${url}/predict`, JSON.stringify({ instances: [SETOSA] }), 10);
+    server.child.kill('SIGTERM');
 
-    // During the drain delay the server still accepts, and says it is not ready.
-    await new Promise((r) => setTimeout(r, 350));
-    const ready = await http(`${url}/ready`);
+    // During the drain delay the server still accepts, and says it is not ready. /ready answers 200
+    // until the signal has been handled (those answers come before the stop, so are not drained).
+    let ready = await http(`${url}/ready`);
+    while (ready.status === 200) ready = await http(`${url}/ready`);
     expect(ready.status).toBe(503);
     expect(ready.body).toMatchObject({ status: 'draining' });
     expect((await http(`${url}/health`)).status).toBe(200);
 
-    const inFlight = await answer;
-    expect(inFlight.status).toBe(200);
-    expect(JSON.parse(inFlight.text)).toMatchObject({
+    finish();
+    const answered = await answer;
+    expect(answered.status).toBe(200);
+    expect(JSON.parse(answered.text)).toMatchObject({
       predictions: [{ label: 'setosa' }],
       model_version: 'v1.0',
     });
-    expect(inFlight.connection).toBe('close');
+    expect(answered.connection).toBe('close');
 
     expect(await server.exit).toBe(0);
-    // Answered while draining: the in-flight request, and /ready and /health during the delay.
+    // Answered while draining: the in-flight request, the /ready that said 503, and /health.
     expect(server.events.at(-1)).toMatchObject({ event: 'stopped', reason: 'SIGTERM', drained: 3 });
     await expect(fetch(`${url}/health`)).rejects.toThrow();
   }, 60_000);
@@ -125,3 +108,46 @@ describe('mlops serve as a process', () => {
     expect(busy.stderr).toContain('--port');
   }, 60_000);
 });
+
+/**
+ * A POST in flight: the server has read its headers (it answers `Expect: 100-continue` once it has)
+ * and has been sent the first `sent` characters of `body`; `finish()` sends the rest, `answer`
+ * settles with the response.
+ */
+async function inFlight(
+  url: string,
+  body: string,
+  sent: number,
+): Promise<{ finish(): void; answer: Promise<{ status: number; text: string; connection?: string }> }> {
+  let request!: ClientRequest;
+  const answer = new Promise<{ status: number; text: string; connection?: string }>((resolve, reject) => {
+    request = httpRequest(
+      url,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          expect: '100-continue',
+        },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (c: string) => (text += c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, text, connection: res.headers.connection }),
+        );
+      },
+    );
+    request.on('error', reject);
+  });
+  await new Promise<void>((resolve, reject) => {
+    request.once('continue', resolve);
+    request.once('error', reject);
+    request.flushHeaders();
+  });
+  await new Promise<void>((resolve, reject) =>
+    request.write(body.slice(0, sent), (error) => (error ? reject(error) : resolve())),
+  );
+  return { finish: () => request.end(body.slice(sent)), answer };
+}

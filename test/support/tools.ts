@@ -6,7 +6,12 @@ import { execFileSync } from 'node:child_process';
  */
 export function hasTool(name: string, args: readonly string[] = ['--version']): boolean {
   try {
-    execFileSync(name, args, { stdio: 'ignore', timeout: 15_000 });
+    // CHECKPOINT_DISABLE: `terraform version` would otherwise ask HashiCorp's server for a newer one.
+    execFileSync(name, args, {
+      stdio: 'ignore',
+      timeout: 15_000,
+      env: { ...process.env, CHECKPOINT_DISABLE: '1' },
+    });
     return true;
   } catch {
     return false;

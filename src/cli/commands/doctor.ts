@@ -4,7 +4,7 @@ import { defineCommand } from '../command.js';
 export default defineCommand({
   name: 'doctor',
   summary:
-    'check Node, the ML backend, terraform, kubeconfig, image builders, AWS credentials and the registry',
+    'check Node, the ML backend, terraform, the cluster, image builders, AWS credentials and the registry',
   async handler(ctx) {
     const doctor = await import('../../core/doctor.js');
     const env = ctx.process.env;
@@ -33,7 +33,9 @@ export default defineCommand({
           }
         },
       },
-      doctor.kubeCheck(env, config instanceof Error ? undefined : config.config.cluster.context),
+      config instanceof Error
+        ? doctor.clusterCheck(() => ctx.cluster())
+        : doctor.clusterCheck(() => ctx.cluster(config), config.config),
       doctor.builderCheck(),
       doctor.awsCheck(env),
     ];

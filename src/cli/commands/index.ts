@@ -1,6 +1,7 @@
 import type { CommandDefinition } from '../command.js';
 import doctor from './doctor.js';
-import { infraDown, infraOutput, infraPlan, infraSynth, infraUp } from './infra.js';
+import eksToken from './eks-token.js';
+import { infraDown, infraKubeconfig, infraOutput, infraPlan, infraSynth, infraUp } from './infra.js';
 import infraBootstrap from './infra-bootstrap.js';
 import init from './init.js';
 import modelsCopy from './models-copy.js';
@@ -27,6 +28,8 @@ export const COMMANDS = [
   infraUp,
   infraDown,
   infraOutput,
+  infraKubeconfig,
+  eksToken,
   pendingCommand('build', 'build and push the training and serving images', 'the image build work'),
   train,
   modelsList,

@@ -149,8 +149,21 @@ export const infraOutput = defineCommand<InfraFlags>({
   async handler(ctx, _args, flags) {
     const core = await import('../../core/infra.js');
     const result = await core.infraOutput(await infraOptions(ctx, flags));
+    // A sensitive output's value is never printed, in JSON either (`terraform output -raw NAME` shows it).
+    const redacted = {
+      ...result,
+      stacks: Object.fromEntries(
+        Object.entries(result.stacks).map(([stack, outputs]) => [
+          stack,
+          outputs &&
+            Object.fromEntries(
+              Object.entries(outputs).map(([name, o]) => [name, o.sensitive ? { sensitive: true } : o]),
+            ),
+        ]),
+      ),
+    };
     return {
-      json: result,
+      json: redacted,
       human: (print) => {
         const rows = Object.entries(result.stacks).flatMap(([stack, outputs]) =>
           Object.entries(outputs ?? {}).map(([name, o]) => [
@@ -163,6 +176,56 @@ export const infraOutput = defineCommand<InfraFlags>({
           rows.length
             ? table(['STACK', 'OUTPUT', 'VALUE'], rows)
             : 'No outputs yet: run `mlops infra up` first.',
+        );
+      },
+    };
+  },
+});
+
+interface KubeconfigFlags extends InfraFlags {
+  kubeconfig?: string;
+  context?: string;
+  setCurrent?: boolean;
+}
+
+export const infraKubeconfig = defineCommand<KubeconfigFlags>({
+  name: 'infra kubeconfig',
+  summary:
+    "write or merge a kubeconfig context for the stacks' EKS cluster (its user runs `mlops eks-token`)",
+  options: [
+    OUT,
+    {
+      flags: '--kubeconfig <path>',
+      description: 'the file to write (default: the first of KUBECONFIG, else ~/.kube/config)',
+    },
+    { flags: '--context <name>', description: 'the context name (default: mlops-<cluster>-<region>)' },
+    { flags: '--no-set-current', description: 'do not make it the current context' },
+  ],
+  examples: [
+    'mlops infra kubeconfig',
+    'mlops infra kubeconfig --env production --context prod --no-set-current',
+  ],
+  async handler(ctx, _args, flags) {
+    const { writeKubeconfig } = await import('../../core/kubeconfig.js');
+    const result = await writeKubeconfig({
+      ...(await infraOptions(ctx, { out: flags.out })),
+      env: ctx.process.env,
+      cwd: ctx.process.cwd,
+      kubeconfig: flags.kubeconfig,
+      context: flags.context,
+      setCurrent: flags.setCurrent !== false,
+    });
+    return {
+      json: result,
+      human: (print) => {
+        const what = result.changed ? 'Wrote' : 'Already up to date:';
+        print(
+          `${what} context ${result.context} (cluster ${result.cluster}, ${result.server}) in ${result.kubeconfig}.`,
+        );
+        print(
+          result.currentContext
+            ? 'It is the current context: kubectl and mlops use it from now on.'
+            : `Use it with: kubectl --context ${result.context} … (or cluster.context in the config).`,
         );
       },
     };

@@ -24,6 +24,7 @@ export interface NewVersion {
   readonly artifacts: Readonly<Record<string, Uint8Array>>;
   readonly createdBy: string;
   readonly gitCommit?: string | null;
+  readonly runId?: string;
   readonly data: VersionManifest['data'];
   readonly parameters: VersionManifest['parameters'];
   readonly metrics: VersionManifest['metrics'];
@@ -87,6 +88,7 @@ export async function createVersion(objects: RegistryObjects, input: NewVersion)
       createdAt: now().toISOString(),
       createdBy: input.createdBy,
       gitCommit: input.gitCommit ?? null,
+      ...(input.runId ? { runId: input.runId } : {}),
       data: input.data,
       parameters: input.parameters,
       metrics: input.metrics,

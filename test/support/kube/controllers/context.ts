@@ -1,0 +1,63 @@
+import type { Cluster } from '../cluster.js';
+import type { EventRecorder } from '../events.js';
+import type { Faults } from '../faults.js';
+import type { PodLogs } from '../logs.js';
+
+export interface ControllerOptions {
+  /** Where pods' processes run: the container's workingDir (e.g. /app) maps to this directory. */
+  readonly projectDir: string;
+  /** Extra env every pod process gets (standing in for IRSA, the S3 endpoint…). */
+  readonly podEnv: Readonly<Record<string, string>>;
+  /** The first back-off of a restart or a retry; it doubles up to 10×. */
+  readonly backoffMs: number;
+}
+
+export interface ControllerContext {
+  readonly cluster: Cluster;
+  readonly events: EventRecorder;
+  readonly logs: PodLogs;
+  readonly faults: Faults;
+  readonly options: ControllerOptions;
+  /** A controller's sync threw: a bug in the test server, reported rather than swallowed. */
+  readonly onError: (error: unknown) => void;
+}
+
+/**
+ * Runs a controller's sync for each key at most once per turn of the event loop, after the write that
+ * queued it has finished: controllers react to changes, as informers do, never by polling.
+ */
+export class WorkQueue {
+  private readonly pending = new Set<string>();
+  private scheduled = false;
+
+  constructor(
+    private readonly sync: (key: string) => void,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  add(key: string): void {
+    this.pending.add(key);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      const keys = [...this.pending];
+      this.pending.clear();
+      for (const key of keys) {
+        try {
+          this.sync(key);
+        } catch (error) {
+          this.onError(error);
+        }
+      }
+    });
+  }
+}
+
+export const objectKey = (namespace: string | undefined, name: string): string =>
+  `${namespace ?? ''}/${name}`;
+
+export const splitKey = (key: string): [string, string] => {
+  const [namespace = '', name = ''] = key.split('/');
+  return [namespace, name];
+};

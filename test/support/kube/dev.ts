@@ -1,0 +1,41 @@
+/**
+ * The Kubernetes API test server by hand: `npm run kube:dev -- --kubeconfig PATH [--port N] [--project DIR]`
+ * writes a kubeconfig (context mlops-dev) and serves until Ctrl-C, so that `mlops train --watch`,
+ * `mlops deploy`, `mlops status` and kubectl can be tried against it.
+ */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { startKubeServer } from './server.js';
+
+const { values } = parseArgs({
+  options: {
+    kubeconfig: { type: 'string' },
+    port: { type: 'string' },
+    project: { type: 'string' },
+    namespace: { type: 'string' },
+  },
+});
+if (!values.kubeconfig) {
+  console.error('usage: npm run kube:dev -- --kubeconfig PATH [--port N] [--project DIR] [--namespace NS]');
+  process.exit(2);
+}
+const kubeconfig = path.resolve(values.kubeconfig);
+const server = await startKubeServer({
+  projectDir: path.resolve(values.project ?? process.cwd()),
+  ...(values.port ? { port: Number(values.port) } : {}),
+  backoffMs: 1000,
+});
+await server.writeKubeconfig(kubeconfig, {
+  context: 'mlops-dev',
+  ...(values.namespace ? { namespace: values.namespace } : {}),
+});
+console.log(`Kubernetes API test server at ${server.url}`);
+console.log(`kubeconfig: ${kubeconfig} (context mlops-dev)`);
+console.log(`  export KUBECONFIG=${kubeconfig}`);
+console.log('  kubectl get namespaces; mlops train --watch; mlops deploy; mlops status');
+console.log('Ctrl-C stops it.');
+const stop = (): void => {
+  void server.close().then(() => process.exit(0));
+};
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);
