@@ -9,6 +9,7 @@ import type {
   LogOptions,
   ObjectList,
   ObjectRef,
+  PodTarget,
   WatchEvent,
   WatchOptions,
 } from '../../src/core/ports/cluster.js';
@@ -41,6 +42,23 @@ export class KubeClusterClient implements ClusterClient {
       subject: { verb: 'get', resource: 'version', group: '' },
     });
     return body?.gitVersion ?? 'unknown';
+  }
+
+  async proxyGet(target: PodTarget, path: string, signal?: AbortSignal): Promise<unknown> {
+    const { namespace, pod, port } = target;
+    const { body } = await this.transport.call<unknown>({
+      method: 'GET',
+      path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}:${port}/proxy${path}`,
+      signal,
+      subject: {
+        verb: 'get',
+        resource: 'pods/proxy',
+        group: '',
+        namespace,
+        object: `Pod ${namespace}/${pod}`,
+      },
+    });
+    return body;
   }
 
   async apply<T extends KubeObject>(object: T, options: ApplyOptions = {}): Promise<T> {

@@ -179,6 +179,112 @@ export const clusterSchema = z
   })
   .describe('The Kubernetes cluster.');
 
+const dnsLabel = z
+  .string()
+  .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'a DNS-1123 label such as istio-ingress');
+
+export const deploySchema = z
+  .strictObject({
+    expose: z
+      .enum(['none', 'istio', 'loadbalancer'])
+      .default('none')
+      .describe(
+        'How traffic from outside the cluster reaches the model: "istio" (a Gateway on the Istio ingress gateway and a VirtualService), "loadbalancer" (Service type LoadBalancer: an NLB of the AWS Load Balancer Controller) or "none" (ClusterIP only).',
+      ),
+    hosts: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^(\*|(\*\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$/,
+            'a host name such as iris.example.com, *.example.com or *',
+          ),
+      )
+      .min(1)
+      .default(['*'])
+      .describe('Host names the Istio Gateway and VirtualService answer for (expose "istio").'),
+    tls: z
+      .strictObject({
+        secretName: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            "A kubernetes.io/tls Secret in the ingress gateway's namespace: when set, the Gateway also terminates HTTPS on 443 with it.",
+          ),
+      })
+      .default({})
+      .describe('TLS on the Istio Gateway (expose "istio").'),
+    resources: z
+      .strictObject({
+        requests: computeResources('250m', '512Mi').describe(
+          'What the scheduler reserves for a serving pod.',
+        ),
+        limits: computeResources('1', '1Gi').describe(
+          'Beyond the CPU limit it is throttled, beyond memory killed.',
+        ),
+      })
+      .default({ requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } })
+      .describe('CPU and memory of the serving container.'),
+    autoscaling: z
+      .strictObject({
+        minReplicas: z
+          .number()
+          .int()
+          .min(1)
+          .max(1000)
+          .optional()
+          .describe('Fewest serving pods the HorizontalPodAutoscaler keeps; default: cluster.replicas.'),
+        maxReplicas: z
+          .number()
+          .int()
+          .min(1)
+          .max(1000)
+          .optional()
+          .describe(
+            'Most serving pods the HorizontalPodAutoscaler runs; default: 10, or minReplicas when higher.',
+          ),
+        targetCPUUtilization: z
+          .number()
+          .int()
+          .min(1)
+          .max(100)
+          .default(70)
+          .describe('Average CPU use, in % of the CPU request, that the autoscaler aims at.'),
+      })
+      .refine(
+        (a) => a.minReplicas === undefined || a.maxReplicas === undefined || a.minReplicas <= a.maxReplicas,
+        {
+          message: 'minReplicas must not exceed maxReplicas',
+        },
+      )
+      .default({ targetCPUUtilization: 70 })
+      .describe('The HorizontalPodAutoscaler (autoscaling/v2) of the serving Deployment.'),
+    ingressNamespaces: z
+      .array(dnsLabel)
+      .default(['istio-ingress', 'istio-system'])
+      .describe('Namespaces of the Istio ingress gateway: the NetworkPolicy lets its pods reach the model.'),
+    prometheusNamespace: dnsLabel
+      .default('monitoring')
+      .describe("Prometheus's namespace: the NetworkPolicy lets it scrape /metrics."),
+    drainSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(300)
+      .default(10)
+      .describe(
+        'A stopping serving pod keeps serving this long (preStop sleep) so that Services, Istio and the load balancer stop routing to it first.',
+      ),
+    progressDeadlineSeconds: z
+      .number()
+      .int()
+      .min(10)
+      .default(600)
+      .describe('A rollout that makes no progress this long fails (ProgressDeadlineExceeded).'),
+  })
+  .describe('The serving stack on the cluster (mlops deploy).');
+
 export const infraSchema = z
   .strictObject({
     clusterName: z.string().min(1).optional().describe('EKS cluster name; default: "<name>-cluster".'),
@@ -246,6 +352,7 @@ const sections = {
   serve: serveSchema.default(serveSchema.parse({})),
   images: imagesSchema.default(imagesSchema.parse({})),
   cluster: clusterSchema.default(clusterSchema.parse({})),
+  deploy: deploySchema.default(deploySchema.parse({})),
   infra: infraSchema.default(infraSchema.parse({})),
   retention: retentionSchema.default(retentionSchema.parse({})),
 };
@@ -260,6 +367,7 @@ export const environmentSchema = z
     serve: serveSchema.partial().optional(),
     images: imagesSchema.partial().optional(),
     cluster: clusterSchema.partial().optional(),
+    deploy: deploySchema.partial().optional(),
     infra: infraSchema.partial().optional(),
     retention: retentionSchema.partial().optional(),
   })
@@ -285,5 +393,6 @@ export type TrainParams = z.output<typeof trainSchema>;
 export type ServeConfig = z.output<typeof serveSchema>;
 export type InfraConfig = z.output<typeof infraSchema>;
 export type ClusterConfig = z.output<typeof clusterSchema>;
+export type DeployConfig = z.output<typeof deploySchema>;
 export type ImagesConfig = z.output<typeof imagesSchema>;
 export type TrainingJobConfig = z.output<typeof trainingJobSchema>;

@@ -25,6 +25,19 @@ export const EVENTS = {
   detached: 'train --watch stopped following (Ctrl-C); the Job runs on: {job, namespace, since}',
   cancelled: 'train --cancel deleted the Job and its pods: {job, namespace}',
   jobs: 'train --list: {jobs: [{job, status, startedAt, durationSeconds, runId, version}]}',
+  // deploy
+  'pull-secret':
+    'deploy created or updated the image pull secret: {name, namespace, registry, source} (never its value)',
+  'monitoring-skipped':
+    'deploy skipped the monitoring objects: the cluster lacks the monitoring.coreos.com CRDs',
+  applied: 'deploy applied an object: {kind, name, namespace, changed}',
+  rollout:
+    'the serving rollout progressed: {deployment, namespace, desired, updated, ready, available, replicas}',
+  deployed: 'deploy finished: {changed, deployment, namespace, image, follows, replicas} (last line)',
+  pruned:
+    'deploy --prune deleted an object mlops applied before and no longer renders: {kind, name, namespace}',
+  'dry-run': 'deploy --dry-run/--output applied nothing: {mode: server|client, objects}',
+  canary: 'the canary changed: {action: started|weighted|kept|promoted|aborted, version, weight, removed}',
   // registry
   copying: 'a copy to another registry started: {version, from, to}',
   copied: 'a version was copied to another registry: {model, version, from, to, artifacts, bytes}',
@@ -44,6 +57,7 @@ export const EVENTS = {
   // predict
   'ignored-columns': 'predict --file dropped columns the model does not use (e.g. the label)',
   'version-changed': 'the served version changed while predict --file was sending batches',
+  'deployed-address': 'predict has no --url and sends to the deployment’s external address: {url, source}',
   // infra
   'stack-synthesized': 'a stack was synthesized: {stack, dir, resources}',
   'stack-planned': 'terraform planned a stack: {stack, add, change, destroy}',

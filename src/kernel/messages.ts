@@ -65,6 +65,24 @@ export const MESSAGES = {
   MLOPS_TRAIN_E5112: 'the Job cannot create its pod: the service account is missing or admission forbids it',
   MLOPS_TRAIN_E5113: 'the training Job was deleted while it was followed',
   MLOPS_TRAIN_E5114: 'the training Job failed (another reason: the message carries the condition)',
+  // deploy (exit 1 or 2)
+  MLOPS_DEPLOY_E5201: 'no serving image: images.serving.repository is not set and --image is not given',
+  MLOPS_DEPLOY_E5202: 'no serving image tag: not a git work tree and images.serving.tag is not set',
+  MLOPS_DEPLOY_E5203: 'deploy flags that cannot go together (--alias/--version, canary modes, --output)',
+  MLOPS_DEPLOY_E5204: 'a deploy flag value is invalid (--weight not 1-99, --timeout, --output not yaml|json)',
+  MLOPS_DEPLOY_E5205: 'the --canary version is not in the registry',
+  MLOPS_DEPLOY_E5206: "a canary needs Istio, and the cluster does not serve Istio's networking.istio.io CRDs",
+  MLOPS_DEPLOY_E5207: 'the serving image cannot be pulled (ErrImagePull, ImagePullBackOff)',
+  MLOPS_DEPLOY_E5208:
+    'the serving container keeps crashing (CrashLoopBackOff); the message has its last lines',
+  MLOPS_DEPLOY_E5209: 'the serving pods never became ready before the progress deadline (last /ready answer)',
+  MLOPS_DEPLOY_E5210:
+    'the rollout made no progress within progressDeadlineSeconds (ProgressDeadlineExceeded)',
+  MLOPS_DEPLOY_E5211: 'the rollout did not finish within --timeout; it goes on in the cluster',
+  MLOPS_DEPLOY_E5212: 'the Deployment was deleted while its rollout was followed',
+  MLOPS_DEPLOY_E5213: '--canary-promote or --canary-abort found no canary running',
+  MLOPS_DEPLOY_E5214: 'the --version to pin is not in the registry',
+  MLOPS_DEPLOY_E5215: '~/.docker/config.json is not valid JSON, so pull credentials cannot be read',
   // environment (exit 1)
   MLOPS_ENV_E6001: 'a required tool is missing',
   // infrastructure (exit 1)

@@ -1,9 +1,7 @@
 import type { MlopsConfig } from '../config/schema.js';
+import { containerSecurityContext, podSecurityContext, TMP_VOLUME } from './hardening.js';
 import { canonical, componentLabels } from './labels.js';
 import { workloadIdentities } from './workload-identities.js';
-
-/** The user and group of the `node` user in the official Node images the training image builds on. */
-const NODE_UID = 1000;
 
 export const TRAINING_CONTAINER = 'train';
 
@@ -96,13 +94,7 @@ export function trainingJob(input: TrainingJobInput): TrainingJob {
           // Training never calls the Kubernetes API; the IRSA token is a separate projected volume.
           automountServiceAccountToken: false,
           restartPolicy: 'Never',
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: NODE_UID,
-            runAsGroup: NODE_UID,
-            fsGroup: NODE_UID,
-            seccompProfile: { type: 'RuntimeDefault' },
-          },
+          securityContext: podSecurityContext(),
           containers: [
             {
               name: TRAINING_CONTAINER,
@@ -117,21 +109,13 @@ export function trainingJob(input: TrainingJobInput): TrainingJob {
                 requests: { ...training.resources.requests },
                 limits: { ...training.resources.limits },
               },
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                runAsNonRoot: true,
-                runAsUser: NODE_UID,
-                runAsGroup: NODE_UID,
-                capabilities: { drop: ['ALL'] },
-                seccompProfile: { type: 'RuntimeDefault' },
-              },
+              securityContext: containerSecurityContext(),
               // A crash's last lines reach the pod status even when the log is gone (failure messages).
               terminationMessagePolicy: 'FallbackToLogsOnError',
-              volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+              volumeMounts: [{ name: TMP_VOLUME, mountPath: '/tmp' }],
             },
           ],
-          volumes: [{ name: 'tmp', emptyDir: {} }],
+          volumes: [{ name: TMP_VOLUME, emptyDir: {} }],
         },
       },
     },

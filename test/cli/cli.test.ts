@@ -42,7 +42,7 @@ describe('help and usage', () => {
   });
 
   it('a command that has not landed says so plainly and exits 2', async () => {
-    const res = await runMlops('deploy --canary v1.1 --weight 10', { cwd: root });
+    const res = await runMlops('build serving --push', { cwd: root });
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('not available in this version');
     const json = await runMlops('build serving --json', { cwd: root });

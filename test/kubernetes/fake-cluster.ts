@@ -117,6 +117,10 @@ export class FakeCluster implements ClusterClient {
     }
   }
 
+  proxyGet(): Promise<unknown> {
+    return Promise.reject(new Error('the scripted cluster has no pods to proxy to'));
+  }
+
   async *logs(_namespace: string, pod: string, options: LogOptions = {}): AsyncIterable<LogLine> {
     this.calls.push(`logs ${pod}${options.follow ? ' follow' : ''}`);
     const log = this.logOf(pod);

@@ -1,4 +1,5 @@
 import type { CommandDefinition } from '../command.js';
+import deploy from './deploy.js';
 import doctor from './doctor.js';
 import eksToken from './eks-token.js';
 import { infraDown, infraKubeconfig, infraOutput, infraPlan, infraSynth, infraUp } from './infra.js';
@@ -15,6 +16,7 @@ import promote from './promote.js';
 import quickstart from './quickstart.js';
 import rollback from './rollback.js';
 import serve from './serve.js';
+import status from './status.js';
 import train from './train.js';
 
 /** Every command, in the order --help lists them. Command modules are light; handlers import lazily. */
@@ -39,13 +41,8 @@ export const COMMANDS = [
   modelsVerify,
   promote,
   rollback,
-  pendingCommand('deploy', 'render and apply the serving stack to the cluster', 'the Kubernetes deploy work'),
+  deploy,
   serve,
   predict,
-  pendingCommand(
-    'status',
-    'what runs where: aliases, Jobs, Deployment health',
-    'the Kubernetes work',
-    'mlops models list shows the aliases.',
-  ),
+  status,
 ] as readonly CommandDefinition<never>[] as readonly CommandDefinition[];

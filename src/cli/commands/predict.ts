@@ -1,6 +1,9 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
+import type { LoadedConfig } from '../../config/load.js';
 import { MlopsError, usageError } from '../../kernel/errors.js';
+import { info } from '../../kernel/io-host.js';
 import type { ClientPrediction, PredictClient } from '../../serving/client.js';
 import type { PredictionsFile, PredictionTally } from '../../serving/client-output.js';
 import type { RowSet } from '../../serving/client-rows.js';
@@ -32,7 +35,11 @@ export default defineCommand<PredictFlags>({
   name: 'predict',
   summary: 'send rows to a server and print predictions',
   options: [
-    { flags: '--url <url>', description: 'server base URL (default: http://127.0.0.1:<serve.port>)' },
+    {
+      flags: '--url <url>',
+      description:
+        'server base URL (default: the deployment’s external address when there is one, else http://127.0.0.1:<serve.port>)',
+    },
     {
       flags: '--data <json>',
       description: 'one row ([5.1, 3.5, 1.4, 0.2] or {"feature": value}) or a list of rows',
@@ -241,20 +248,73 @@ function predictionTable(predictions: readonly ClientPrediction[]): string {
 }
 
 /**
- * The local server of this project: serve.host and serve.port of the config (MLOPS_SERVE_* apply);
- * http://127.0.0.1:8080 outside a project. A wildcard bind address is reached over loopback.
+ * Where predict sends without --url: the deployed model's external address when this project has a
+ * deployment that exposes one (said on stderr), else the local server of serve.host and serve.port
+ * (MLOPS_SERVE_* apply); http://127.0.0.1:8080 outside a project. A wildcard bind address is reached
+ * over loopback.
  */
 async function defaultUrl(ctx: CommandContext): Promise<string> {
   let host = '127.0.0.1';
   let port = 8080;
+  let loaded: LoadedConfig | undefined;
   try {
-    const { config } = await ctx.config();
-    port = config.serve.port;
-    if (!['0.0.0.0', '::', '[::]'].includes(config.serve.host)) host = config.serve.host;
+    loaded = await ctx.config();
+    port = loaded.config.serve.port;
+    if (!['0.0.0.0', '::', '[::]'].includes(loaded.config.serve.host)) host = loaded.config.serve.host;
   } catch (error) {
     if (!(MlopsError.is(error) && error.code === 'MLOPS_CONFIG_E2001')) throw error;
     const fromEnv = Number(ctx.process.env.MLOPS_SERVE_PORT);
     if (Number.isInteger(fromEnv) && fromEnv > 0) port = fromEnv;
   }
+  // a local server named in the environment is the one in use: no need to ask the cluster
+  const { env } = ctx.process;
+  const deployed =
+    loaded && !env.MLOPS_SERVE_PORT && !env.MLOPS_SERVE_HOST ? await deployedUrl(ctx, loaded) : undefined;
+  if (deployed) {
+    ctx.io.notify(
+      info(
+        'deployed-address',
+        `Sending to the deployment at ${deployed.url} (${deployed.source}); --url picks another server.`,
+        deployed,
+      ),
+    );
+    return deployed.url;
+  }
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** How long predict asks the cluster for a deployed address before it falls back to the local server. */
+const CLUSTER_WAIT_MS = 2000;
+
+/**
+ * The deployment's address, when a kubeconfig exists and the cluster answers within CLUSTER_WAIT_MS;
+ * any failure to ask (no access, unreachable, slow) falls back to the local server.
+ */
+async function deployedUrl(
+  ctx: CommandContext,
+  loaded: LoadedConfig,
+): Promise<{ url: string; source: string } | undefined> {
+  const { kubeconfigPaths } = await import('../../../providers/kubernetes/kubeconfig.js');
+  if (!kubeconfigPaths(ctx.process.env).paths.some((file) => existsSync(file))) return undefined;
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), CLUSTER_WAIT_MS);
+  const stop = () => abort.abort();
+  ctx.process.signal?.addEventListener('abort', stop);
+  const gaveUp = new Promise<undefined>((resolve) =>
+    abort.signal.addEventListener('abort', () => resolve(undefined)),
+  );
+  try {
+    const ask = async () => {
+      const [cluster, { deployedUrl: read }] = await Promise.all([
+        ctx.cluster(loaded),
+        import('../../core/status/address.js'),
+      ]);
+      const address = await read(cluster, loaded.config, abort.signal);
+      return address?.url ? { url: address.url, source: address.source } : undefined;
+    };
+    return await Promise.race([ask().catch(() => undefined), gaveUp]);
+  } finally {
+    clearTimeout(timer);
+    ctx.process.signal?.removeEventListener('abort', stop);
+  }
 }

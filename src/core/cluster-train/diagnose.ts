@@ -7,9 +7,9 @@ import {
   type JobObject,
   type PodObject,
 } from './objects.js';
+import { imageRegistryHost, isPullDenied, PULL_FAILURES, quoteLines as quote } from '../pod-problems.js';
 
-/** Lines of a failed container's log a failure message quotes. */
-export const LAST_LINES = 20;
+export { imageRegistryHost, LAST_LINES } from '../pod-problems.js';
 
 /** What is known of a training Job when something went wrong: pure input of the diagnosis. */
 export interface JobSnapshot {
@@ -24,23 +24,11 @@ export interface JobSnapshot {
   readonly lastLines: readonly string[];
 }
 
-const PULL_FAILURES = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull']);
-
 const nameOf = (snapshot: JobSnapshot) =>
   `${snapshot.job.metadata.namespace ?? 'default'}/${snapshot.job.metadata.name}`;
 
 /** What `--cancel` would say for a Job a problem leaves waiting (it keeps retrying until its deadline). */
 const cancelHint = (snapshot: JobSnapshot) => `mlops train --cancel ${snapshot.job.metadata.name}`;
-
-const quote = (lines: readonly string[]): string =>
-  lines.length === 0 ? ' (no log lines)' : `:\n${lines.map((l) => `  | ${l}`).join('\n')}`;
-
-/** The host of an image reference (`registry/repo:tag`); Docker Hub when the first part is no host. */
-export function imageRegistryHost(image: string): string {
-  const first = image.split('/')[0] ?? '';
-  const isHost = image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
-  return isHost ? first : 'docker.io';
-}
 
 /**
  * Problems that will not go away while the Job waits: the image cannot be pulled, the container crashes
@@ -131,7 +119,7 @@ function pullFailure(
     'the training image';
   const host = imageRegistryHost(image);
   const detail = waiting.message ? `: ${waiting.message}` : '';
-  const denied = /unauthori[sz]ed|authenticat|denied|forbidden|\b401\b|\b403\b/i.test(waiting.message ?? '');
+  const denied = isPullDenied(waiting.message);
   const account = pod.spec?.serviceAccountName ?? snapshot.job.spec?.template?.spec?.serviceAccountName;
   const secrets = pod.spec?.imagePullSecrets?.map((s) => s.name) ?? [];
   const hint = denied

@@ -125,4 +125,15 @@ export interface ClusterClient extends ClusterIdentity {
   watch<T extends KubeObject>(kind: KindRef, options: WatchOptions): AsyncIterable<WatchEvent<T>>;
   /** A pod's log, line by line; with `follow`, until the container ends or `signal` aborts. */
   logs(namespace: string, pod: string, options?: LogOptions): AsyncIterable<LogLine>;
+  /**
+   * A GET through the API server's pod proxy (`pods/NAME:PORT/proxy/PATH`), its JSON answer: how status
+   * asks each serving pod which version it serves, with no port-forward.
+   */
+  proxyGet(target: PodTarget, path: string, signal?: AbortSignal): Promise<unknown>;
+}
+
+export interface PodTarget {
+  readonly namespace: string;
+  readonly pod: string;
+  readonly port: number;
 }

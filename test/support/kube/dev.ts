@@ -3,6 +3,7 @@
  * writes a kubeconfig (context mlops-dev) and serves until Ctrl-C, so that `mlops train --watch`,
  * `mlops deploy`, `mlops status` and kubectl can be tried against it.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startKubeServer } from './server.js';
@@ -20,10 +21,14 @@ if (!values.kubeconfig) {
   process.exit(2);
 }
 const kubeconfig = path.resolve(values.kubeconfig);
+const projectDir = path.resolve(values.project ?? process.cwd());
 const server = await startKubeServer({
-  projectDir: path.resolve(values.project ?? process.cwd()),
+  projectDir,
   ...(values.port ? { port: Number(values.port) } : {}),
   backoffMs: 1000,
+  // `mlops deploy` by hand: serving pods really serve, so `mlops status` reads their versions.
+  runDeploymentPods: true,
+  entrypoints: projectEntrypoints(projectDir),
 });
 await server.writeKubeconfig(kubeconfig, {
   context: 'mlops-dev',
@@ -39,3 +44,22 @@ const stop = (): void => {
 };
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);
+
+/** The images' ENTRYPOINTs, as the project's Dockerfiles set them, keyed by the configured repositories. */
+function projectEntrypoints(dir: string): Record<string, readonly string[]> {
+  let images: { training?: { repository?: string }; serving?: { repository?: string } } = {};
+  try {
+    const config = JSON.parse(readFileSync(path.join(dir, 'mlops.config.json'), 'utf8')) as {
+      images?: typeof images;
+    };
+    images = config.images ?? {};
+  } catch {
+    return {};
+  }
+  return Object.fromEntries(
+    [
+      [images.training?.repository, ['node', 'training/train.mjs']],
+      [images.serving?.repository, ['node', 'serving/server.mjs']],
+    ].filter((entry): entry is [string, string[]] => typeof entry[0] === 'string'),
+  );
+}

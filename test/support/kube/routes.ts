@@ -1,10 +1,11 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import type { Cluster, PropagationPolicy, WriteOptions } from './cluster.js';
 import { PATCH_TYPES } from './cluster.js';
 import { VERSION, apiGroupList, apiResourceList, apiVersions, table } from './discovery.js';
 import type { Kind } from './kinds.js';
-import { groupVersion, kindByResource } from './kinds.js';
+import { groupVersion, kindByResource, mustKind } from './kinds.js';
+import type { PodPorts } from './controllers/pod-ports.js';
 import type { PodLogs } from './logs.js';
 import type { KubeObject } from './objects.js';
 import { isObject } from './objects.js';
@@ -28,6 +29,8 @@ export interface RouteContext {
   readonly cluster: Cluster;
   readonly watches: Watches;
   readonly logs: PodLogs;
+  /** Where running pods' container ports listen, for the pod proxy. */
+  readonly ports: PodPorts;
   readonly token: string;
   readonly address: () => string;
   readonly rules: readonly ForbidRule[];
@@ -127,6 +130,13 @@ export async function route(ctx: RouteContext, req: IncomingMessage, res: Server
             : undefined;
       if (discovery) return json(res, 200, discovery);
     }
+    if (
+      segments[0] === 'api' &&
+      segments[2] === 'namespaces' &&
+      segments[4] === 'pods' &&
+      segments[6] === 'proxy'
+    )
+      return await proxyToPod(ctx, req, res, url);
     const target = segments[0] === 'api' || segments[0] === 'apis' ? resolveTarget(segments) : undefined;
     if (!target) throw new KubeError(404, 'NotFound', 'the server could not find the requested resource', {});
     await serveResource(ctx, target, req, res, query, watching);
@@ -299,5 +309,61 @@ function serveLog(ctx: RouteContext, target: Target, res: ServerResponse, query:
     ...(query.get('sinceTime') ? { sinceTime: query.get('sinceTime') ?? '' } : {}),
     ...(sinceSeconds !== undefined ? { sinceSeconds } : {}),
     ...(tailLines !== undefined ? { tailLines } : {}),
+  });
+}
+
+const PROXY_VERBS: Record<string, string> = {
+  GET: 'get',
+  HEAD: 'get',
+  POST: 'create',
+  PUT: 'update',
+  PATCH: 'patch',
+  DELETE: 'delete',
+};
+
+/**
+ * `pods/NAME[:PORT]/proxy/PATH`: the API server forwards the request to the pod's port (80 when none is
+ * named) and streams its answer back; a port where nothing listens is a 503 Status, as on a real cluster.
+ */
+async function proxyToPod(
+  ctx: RouteContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
+  const [, , , namespace = '', , target = ''] = url.pathname.split('/').filter(Boolean);
+  const [name = '', portText] = decodeURIComponent(target).split(':');
+  const pods = mustKind('Pod');
+  const verb = PROXY_VERBS[req.method ?? 'GET'];
+  if (!verb) throw methodNotAllowed();
+  checkAccess(ctx.rules, { verb, kind: pods, subresource: 'proxy', namespace, name });
+  const pod = ctx.cluster.get(pods, namespace, name);
+  const containers = (pod.spec as { containers: { ports?: { name?: string; containerPort: number }[] }[] })
+    .containers;
+  const named = containers.flatMap((c) => c.ports ?? []).find((p) => p.name === portText);
+  const port = portText === undefined ? 80 : (named?.containerPort ?? Number(portText));
+  const local = ctx.ports.get(namespace, name, port);
+  const podIP = String((pod.status as { podIP?: string } | undefined)?.podIP ?? '');
+  const unreachable = (): KubeError =>
+    new KubeError(
+      503,
+      'ServiceUnavailable',
+      `error trying to reach service: dial tcp ${podIP}:${port}: connect: connection refused`,
+      {},
+    );
+  if (local === undefined) throw unreachable();
+  const prefix = `/api/${url.pathname.split('/')[2]}/namespaces/${namespace}/pods/${target}/proxy`;
+  const path = `${url.pathname.slice(prefix.length) || '/'}${url.search}`;
+  const { authorization: _auth, host: _host, ...headers } = req.headers;
+  await new Promise<void>((resolve, reject) => {
+    const forward = http.request(
+      { host: '127.0.0.1', port: local, method: req.method, path, headers, agent: false },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res).on('finish', resolve).on('error', reject);
+      },
+    );
+    forward.on('error', () => reject(unreachable()));
+    req.pipe(forward);
   });
 }

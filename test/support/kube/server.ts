@@ -11,6 +11,7 @@ import { GarbageCollector } from './controllers/garbage-collector.js';
 import { JobController } from './controllers/job.js';
 import { Kubelet } from './controllers/kubelet.js';
 import { ReplicaSetController } from './controllers/replicaset.js';
+import { PodPorts } from './controllers/pod-ports.js';
 import { ServiceAccountController } from './controllers/service-accounts.js';
 import { EventRecorder } from './events.js';
 import { Faults } from './faults.js';
@@ -39,6 +40,19 @@ export interface KubeServerOptions {
   readonly port?: number;
   /** First back-off of restarts and Job retries, doubling up to 10×. @default 100 */
   readonly backoffMs?: number;
+  /**
+   * Run Deployment pods' container commands as local processes (as Job pods), each container port on a
+   * free 127.0.0.1 port (PORT and HOST in the process env), readiness from the real HTTP readiness probe,
+   * reachable through the pod proxy (`/api/v1/namespaces/NS/pods/NAME:PORT/proxy/PATH`). @default false
+   */
+  readonly runDeploymentPods?: boolean;
+  /**
+   * Image repository (without tag or digest) → the image's ENTRYPOINT, used when a container has no
+   * `command`: the serving image's is `['node', 'serving/server.mjs']`. @default {}
+   */
+  readonly entrypoints?: Readonly<Record<string, readonly string[]>>;
+  /** The readiness probes' period, instead of their periodSeconds. @default periodSeconds */
+  readonly probePeriodMs?: number;
 }
 
 export interface ObjectRef {
@@ -102,15 +116,20 @@ export async function startKubeServer(options: KubeServerOptions = {}): Promise<
   const faults = new Faults();
   const watches = new Watches(store);
   const controllerErrors: unknown[] = [];
+  const ports = new PodPorts();
   const ctx: ControllerContext = {
     cluster,
     events: new EventRecorder(cluster),
     logs,
     faults,
+    ports,
     options: {
       projectDir: options.projectDir ?? process.cwd(),
       podEnv: options.podEnv ?? {},
       backoffMs: options.backoffMs ?? 100,
+      runDeploymentPods: options.runDeploymentPods ?? false,
+      entrypoints: options.entrypoints ?? {},
+      ...(options.probePeriodMs !== undefined ? { probePeriodMs: options.probePeriodMs } : {}),
     },
     onError: (error) => {
       controllerErrors.push(error);
@@ -128,7 +147,7 @@ export async function startKubeServer(options: KubeServerOptions = {}): Promise<
   const requests: RequestRecord[] = [];
   let address = '';
   const server = https.createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => {
-    route({ cluster, watches, logs, token, address: () => address, rules, requests }, req, res).catch(
+    route({ cluster, watches, logs, ports, token, address: () => address, rules, requests }, req, res).catch(
       (error: unknown) => {
         const failure = new KubeError(
           500,

@@ -2,6 +2,7 @@ import type { Cluster } from '../cluster.js';
 import type { EventRecorder } from '../events.js';
 import type { Faults } from '../faults.js';
 import type { PodLogs } from '../logs.js';
+import type { PodPorts } from './pod-ports.js';
 
 export interface ControllerOptions {
   /** Where pods' processes run: the container's workingDir (e.g. /app) maps to this directory. */
@@ -10,6 +11,12 @@ export interface ControllerOptions {
   readonly podEnv: Readonly<Record<string, string>>;
   /** The first back-off of a restart or a retry; it doubles up to 10×. */
   readonly backoffMs: number;
+  /** Run Deployment pods' commands as processes, each on its own local port, with real readiness probes. */
+  readonly runDeploymentPods: boolean;
+  /** Image repository → its ENTRYPOINT, for containers that give only args (as a runtime fills argv). */
+  readonly entrypoints: Readonly<Record<string, readonly string[]>>;
+  /** The readiness probes' period instead of their periodSeconds (short in tests). */
+  readonly probePeriodMs?: number;
 }
 
 export interface ControllerContext {
@@ -17,6 +24,8 @@ export interface ControllerContext {
   readonly events: EventRecorder;
   readonly logs: PodLogs;
   readonly faults: Faults;
+  /** Container port → local port of each running pod (the pod proxy's way in). */
+  readonly ports: PodPorts;
   readonly options: ControllerOptions;
   /** A controller's sync threw: a bug in the test server, reported rather than swallowed. */
   readonly onError: (error: unknown) => void;

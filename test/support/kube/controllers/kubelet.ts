@@ -9,6 +9,8 @@ import { resolveCommand, startErrorMessage, startProcess } from './container-pro
 import type { ControllerContext } from './context.js';
 import { WorkQueue, objectKey, splitKey } from './context.js';
 import { ConfigError, containerEnv, expand } from './pod-env.js';
+import { freePort } from '../../free-port.js';
+import { httpProbe } from './pod-ports.js';
 import type { Container, ContainerState, ContainerStatus, PodSpec, PodStatus } from './pod-status.js';
 import { initialContainerStatus, phaseOf, readiness, setCondition } from './pod-status.js';
 
@@ -36,6 +38,7 @@ class PodRuntime {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.timers.delete(timer);
+        this.wakers.delete(resolve);
         resolve();
       }, ms);
       this.timers.add(timer);
@@ -51,7 +54,10 @@ class PodRuntime {
   }
 }
 
-/** A container that is not run as a process (Deployment pods, a hanging fault): running until stopped. */
+/** `registry:5000/app:tag` or `app@sha256:…` → `registry:5000/app`. */
+const repository = (image: string): string => image.replace(/@.*$/, '').replace(/:[^:/]*$/, '');
+
+/** A container that is not run as a process (Deployment pods by default, a hanging fault): running until stopped. */
 function idleProcess(exitCode: number): ContainerProcess & { wake(): void } {
   let wake = (): void => undefined;
   const exited = new Promise<Exit>((resolve) => (wake = () => resolve({ exitCode })));
@@ -61,8 +67,11 @@ function idleProcess(exitCode: number): ContainerProcess & { wake(): void } {
 /**
  * The scheduler and the kubelet of a one-node cluster. Pods of Jobs (restartPolicy Never/OnFailure) run
  * their container's command as a local process in the project directory with the pod's env, and its
- * output is the pod log. Pods with restartPolicy Always (Deployments) are not run as processes: their
- * containers are reported running, and ready unless the readinessNever fault is set.
+ * output is the pod log. Pods with restartPolicy Always (Deployments) are not run as processes by default:
+ * their containers are reported running, and ready unless the readinessNever fault is set. With
+ * `runDeploymentPods` they run too, each container on its own local port (PORT and HOST in its env, the
+ * mapping in ctx.ports), their readiness is their HTTP readiness probe's real answer, a crash restarts
+ * with back-off, and a deletion stops them with SIGTERM, then SIGKILL after the grace period.
  */
 export class Kubelet {
   private readonly pods = mustKind('Pod');
@@ -84,6 +93,7 @@ export class Kubelet {
       this.runtimes.get(uid)?.stop(0);
       this.runtimes.delete(uid);
       this.ctx.logs.forget(namespace ?? '', name);
+      this.ctx.ports.forget(namespace ?? '', name);
     } else this.queue.add(objectKey(namespace, name));
   }
 
@@ -100,7 +110,10 @@ export class Kubelet {
     this.status(pod, (status) => {
       status.phase = 'Pending';
       status.hostIP = '10.0.0.1';
-      status.podIP = `10.244.0.${(parseInt(pod.metadata.uid.slice(0, 2), 16) % 250) + 2}`;
+      // pods that really run share the host's network: the API server's pod proxy reaches them there
+      status.podIP = this.runs(spec)
+        ? '127.0.0.1'
+        : `10.244.0.${(parseInt(pod.metadata.uid.slice(0, 2), 16) % 250) + 2}`;
       status.podIPs = [{ ip: status.podIP }];
       status.startTime = now();
       status.qosClass = 'BestEffort';
@@ -239,14 +252,13 @@ export class Kubelet {
     const crash = faults.affecting('crashLoop', c.image) ?? faults.affecting('jobFailed', c.image);
     const hang = faults.affecting('deadlineExceeded', c.image);
     const log = logs.start(pod.metadata.namespace ?? '', pod.metadata.name, c.name);
-    const argv = [...(c.command ?? []), ...(c.args ?? [])].map((a) => expand(a, env));
-    const file =
-      crash || hang || spec.restartPolicy === 'Always'
-        ? undefined
-        : resolveCommand(argv[0] ?? '', process.env.PATH ?? '');
+    const command = c.command ?? options.entrypoints[repository(c.image)] ?? [];
+    const argv = [...command, ...(c.args ?? [])].map((a) => expand(a, env));
+    const runs = !crash && !hang && this.runs(spec);
+    const file = runs ? resolveCommand(argv[0] ?? '', process.env.PATH ?? '') : undefined;
     const containerID = `containerd://${pod.metadata.uid.replace(/-/g, '')}${c.name.length}`;
     say('Normal', 'Created', `Created container ${c.name}`);
-    if (!crash && !hang && spec.restartPolicy !== 'Always' && !file) {
+    if (runs && !file) {
       const message = argv.length
         ? startErrorMessage(argv[0] ?? '')
         : 'failed to create containerd task: no command specified: unknown';
@@ -258,6 +270,8 @@ export class Kubelet {
       );
       return { exitCode: 128 };
     }
+    const port = file && spec.restartPolicy === 'Always' ? await this.mapPort(pod, c) : undefined;
+    if (runtime.stopping) return undefined;
     const proc = crash
       ? undefined
       : file
@@ -271,6 +285,8 @@ export class Kubelet {
               HOME: os.tmpdir(),
               ...options.podEnv,
               ...env,
+              // the server's own port variables: where this container's port really listens
+              ...(port === undefined ? {} : { PORT: String(port), HOST: '127.0.0.1' }),
             },
             log,
           )
@@ -278,10 +294,15 @@ export class Kubelet {
     if (proc) runtime.processes.set(c.name, proc);
     const startedAt = now();
     say('Normal', 'Started', `Started container ${c.name}`);
-    const ready = !faults.affecting('readinessNever', c.image);
+    const never = faults.affecting('readinessNever', c.image) !== undefined;
+    const probe = port !== undefined && !never ? c.readinessProbe : undefined;
+    const ready = !probe && !never;
     set({ running: { startedAt } }, { ready, started: true, containerID });
-    if (!ready) say('Warning', 'Unhealthy', 'Readiness probe failed: HTTP probe failed with statuscode: 503');
+    if (never) say('Warning', 'Unhealthy', 'Readiness probe failed: HTTP probe failed with statuscode: 503');
+    const run = { alive: true };
+    if (probe && port !== undefined) runtime.loops.push(this.probeReadiness(pod, c, port, runtime, run, say));
     const exit = proc ? await proc.exited : { exitCode: crash?.exitCode ?? 1 };
+    run.alive = false;
     if (!proc) log.end();
     runtime.processes.delete(c.name);
     const reason = exit.exitCode === 0 ? 'Completed' : 'Error';
@@ -290,6 +311,59 @@ export class Kubelet {
       { ready: false, started: false },
     );
     return exit;
+  }
+
+  /** Whether a pod's containers run as processes: Job pods always, Deployment pods when asked. */
+  private runs(spec: PodSpec): boolean {
+    return spec.restartPolicy !== 'Always' || this.ctx.options.runDeploymentPods;
+  }
+
+  /** The container's (first) container port on a free local port, recorded for the pod proxy. */
+  private async mapPort(pod: KubeObject, c: Container): Promise<number> {
+    const containerPort = c.ports?.[0]?.containerPort ?? 8080;
+    const namespace = pod.metadata.namespace ?? '';
+    const port = this.ctx.ports.get(namespace, pod.metadata.name, containerPort) ?? (await freePort());
+    this.ctx.ports.set(namespace, pod.metadata.name, containerPort, port);
+    return port;
+  }
+
+  /**
+   * The readiness probe of one run of a container, every period until it ends: ready after a success,
+   * unready after failureThreshold failures in a row, an Unhealthy event with the answer for each failure.
+   */
+  private async probeReadiness(
+    pod: KubeObject,
+    c: Container,
+    port: number,
+    runtime: PodRuntime,
+    run: { alive: boolean },
+    say: Say,
+  ): Promise<void> {
+    const probe = c.readinessProbe ?? {};
+    const path = probe.httpGet?.path ?? '/';
+    const period = this.ctx.options.probePeriodMs ?? (probe.periodSeconds ?? 10) * 1000;
+    const timeout = Math.min((probe.timeoutSeconds ?? 1) * 1000, Math.max(period, 200));
+    let ready = false;
+    let failures = 0;
+    while (run.alive && !runtime.stopping) {
+      const answer = await httpProbe(port, path, timeout);
+      if (!run.alive || runtime.stopping) return;
+      failures = answer.ok ? 0 : failures + 1;
+      if (!answer.ok) say('Warning', 'Unhealthy', `Readiness probe failed: ${answer.message}`);
+      const next: boolean = answer.ok || (ready && failures < (probe.failureThreshold ?? 3));
+      if (next !== ready) this.setReady(pod, c.name, next);
+      ready = next;
+      await runtime.sleep(period);
+    }
+  }
+
+  private setReady(pod: KubeObject, name: string, ready: boolean): void {
+    this.status(pod, (status) => {
+      status.containerStatuses = (status.containerStatuses ?? []).map((s) =>
+        s.name === name && 'running' in s.state ? { ...s, ready } : s,
+      );
+      status.conditions = readiness(status);
+    });
   }
 
   /** Sets one container's state and derives the pod's phase and readiness from all of them. */

@@ -10,6 +10,13 @@ export interface Container {
   env?: EnvVar[];
   envFrom?: EnvFrom[];
   workingDir?: string;
+  ports?: { containerPort: number; name?: string }[];
+  readinessProbe?: {
+    httpGet?: { path?: string; port: number | string };
+    periodSeconds?: number;
+    timeoutSeconds?: number;
+    failureThreshold?: number;
+  };
 }
 
 export interface PodSpec {
