@@ -1,7 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { binPath, runMlops, spawnBin } from '../support/run-mlops.js';
+import { freePort } from '../support/free-port.js';
 import { childEnvironment } from '../support/sealed-env.js';
 import { tempDir } from '../support/temp-dir.js';
 import { irisProject } from '../serving/fixture.js';
@@ -177,14 +177,3 @@ const predictWaiting = (port: number, seconds: string) =>
     ],
     { cwd: dir },
   );
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}

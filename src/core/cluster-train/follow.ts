@@ -1,7 +1,8 @@
 import { MlopsError } from '../../kernel/errors.js';
 import { info, outcome, type IoHost, type Progress } from '../../kernel/io-host.js';
 import { TRAINING_CONTAINER } from '../../manifests/training-job.js';
-import type { ClusterClient, KubeObject, LogLine, WatchEvent } from '../ports/cluster.js';
+import { listThenWatch } from '../list-then-watch.js';
+import type { ClusterClient, LogLine, WatchEvent } from '../ports/cluster.js';
 import { datasetMessage, epochDetail, trainedMessage } from '../train.js';
 import {
   blockingProblem,
@@ -92,6 +93,8 @@ class JobFollower {
   /** Until `submit` returns, changes are recorded but not reported (its `submitted` event comes first). */
   private submitting = false;
   private settled = false;
+  /** Every kind is listed and watched: events may now decide the outcome. */
+  private watching = false;
   private resolve!: (outcome: FollowOutcome) => void;
   private reject!: (error: unknown) => void;
   private readonly stop = new AbortController();
@@ -114,40 +117,32 @@ class JobFollower {
       const jobSelector = { fieldSelector: `metadata.name=${job}`, signal };
       const podSelector = { labelSelector: jobPodSelector(job), signal };
       const eventSelector = { fieldSelector: `involvedObject.name=${job}`, signal };
-      const [jobs, pods, events] = await Promise.all([
-        cluster.list<JobObject>(jobKind(namespace), jobSelector),
-        cluster.list<PodObject>(podKind(namespace), podSelector),
-        cluster.list<EventObject>(eventKind(namespace), eventSelector),
+      const fail = (error: unknown) => this.fail(error);
+      let found = false;
+      await Promise.all([
+        listThenWatch<JobObject>(cluster, jobKind(namespace), jobSelector, {
+          listed: (items) => {
+            this.job = items[0];
+            found = this.job !== undefined;
+          },
+          event: (e) => this.react(() => this.onJob(e)),
+          error: fail,
+        }),
+        listThenWatch<PodObject>(cluster, podKind(namespace), podSelector, {
+          listed: (items) => items.forEach((pod) => this.pods.set(pod.metadata.name, pod)),
+          event: (e) => this.react(() => this.onPod(e)),
+          error: fail,
+        }),
+        listThenWatch<EventObject>(cluster, eventKind(namespace), eventSelector, {
+          listed: (items) => this.events.push(...items),
+          event: (e) => this.react(() => e.type !== 'DELETED' && this.events.push(e.object)),
+          error: fail,
+        }),
       ]);
-      this.job = jobs.items[0];
-      if (!this.job && !this.options.submit) {
+      if (!found && !this.options.submit) {
         throw await jobNotFound({ cluster, namespace, model: this.options.model, job, signal });
       }
-      for (const pod of pods.items) this.pods.set(pod.metadata.name, pod);
-      this.events.push(...events.items);
-      this.pump(
-        cluster.watch<JobObject>(jobKind(namespace), {
-          ...jobSelector,
-          resourceVersion: jobs.resourceVersion,
-        }),
-        (e) => this.onJob(e),
-      );
-      this.pump(
-        cluster.watch<PodObject>(podKind(namespace), {
-          ...podSelector,
-          resourceVersion: pods.resourceVersion,
-        }),
-        (e) => this.onPod(e),
-      );
-      this.pump(
-        cluster.watch<EventObject>(eventKind(namespace), {
-          ...eventSelector,
-          resourceVersion: events.resourceVersion,
-        }),
-        (e) => {
-          if (e.type !== 'DELETED') this.events.push(e.object);
-        },
-      );
+      this.watching = true;
       if (this.options.submit) {
         this.submitting = true;
         await this.options.submit();
@@ -165,19 +160,11 @@ class JobFollower {
     }
   }
 
-  private pump<T extends KubeObject>(
-    events: AsyncIterable<WatchEvent<T>>,
-    handle: (e: WatchEvent<T>) => void,
-  ): void {
-    void (async () => {
-      for await (const event of events) {
-        if (this.settled) return;
-        handle(event);
-        this.update();
-      }
-    })().catch((error: unknown) => {
-      if (!this.signal.aborted) this.fail(error);
-    });
+  /** One watch event: applied at once, the state re-read only once every list is in. */
+  private react(apply: () => unknown): void {
+    if (this.settled) return;
+    apply();
+    if (this.watching) this.update();
   }
 
   private onJob(event: WatchEvent<JobObject>): void {

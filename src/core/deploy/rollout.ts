@@ -10,7 +10,8 @@ import {
   type PodObject,
 } from '../cluster-train/objects.js';
 import { LAST_LINES } from '../pod-problems.js';
-import type { ClusterClient, KindRef, KubeObject, WatchEvent } from '../ports/cluster.js';
+import { listThenWatch } from '../list-then-watch.js';
+import type { ClusterClient, KindRef, KubeObject } from '../ports/cluster.js';
 import {
   blockingRolloutProblem,
   deadlineDiagnosis,
@@ -120,6 +121,8 @@ class RolloutWatcher {
   private lastCounts = '';
   private diagnosing = false;
   private settled = false;
+  /** Every kind is listed and watched: events may now decide the outcome. */
+  private watching = false;
   private resolve!: (counts: RolloutCounts) => void;
   private reject!: (error: unknown) => void;
   private readonly stop = new AbortController();
@@ -150,8 +153,16 @@ class RolloutWatcher {
     try {
       const signal = this.signal;
       const byName = { fieldSelector: `metadata.name=${name}`, signal };
-      const deployments = await cluster.list<DeploymentObject>(deploymentKind(namespace), byName);
-      this.deployment = deployments.items[0];
+      const fail = (error: unknown) => this.fail(error);
+      await listThenWatch<DeploymentObject>(cluster, deploymentKind(namespace), byName, {
+        listed: (items) => (this.deployment = items[0]),
+        event: (e) =>
+          this.react(() => {
+            if (e.type === 'DELETED') this.fail(this.deleted());
+            else this.deployment = e.object;
+          }),
+        error: fail,
+      });
       if (!this.deployment) throw this.deleted();
       const labels = this.deployment.spec?.selector?.matchLabels ?? {};
       const podSelector = {
@@ -160,38 +171,28 @@ class RolloutWatcher {
           .join(','),
         signal,
       };
-      const [pods, events] = await Promise.all([
-        cluster.list<PodObject>(podKind(namespace), podSelector),
-        cluster.list<EventObject>(eventKind(namespace), { signal }),
+      await Promise.all([
+        listThenWatch<PodObject>(cluster, podKind(namespace), podSelector, {
+          listed: (items) => items.forEach((pod) => this.pods.set(pod.metadata.name, pod)),
+          event: (e) =>
+            this.react(() => {
+              if (e.type === 'DELETED') this.pods.delete(e.object.metadata.name);
+              else this.pods.set(e.object.metadata.name, e.object);
+            }),
+          error: fail,
+        }),
+        listThenWatch<EventObject>(
+          cluster,
+          eventKind(namespace),
+          { signal },
+          {
+            listed: (items) => this.events.push(...items),
+            event: (e) => this.react(() => e.type !== 'DELETED' && this.events.push(e.object)),
+            error: fail,
+          },
+        ),
       ]);
-      for (const pod of pods.items) this.pods.set(pod.metadata.name, pod);
-      this.events.push(...events.items);
-      this.pump(
-        cluster.watch<DeploymentObject>(deploymentKind(namespace), {
-          ...byName,
-          resourceVersion: deployments.resourceVersion,
-        }),
-        (e) => {
-          if (e.type === 'DELETED') this.fail(this.deleted());
-          else this.deployment = e.object;
-        },
-      );
-      this.pump(
-        cluster.watch<PodObject>(podKind(namespace), {
-          ...podSelector,
-          resourceVersion: pods.resourceVersion,
-        }),
-        (e) => {
-          if (e.type === 'DELETED') this.pods.delete(e.object.metadata.name);
-          else this.pods.set(e.object.metadata.name, e.object);
-        },
-      );
-      this.pump(
-        cluster.watch<EventObject>(eventKind(namespace), { signal, resourceVersion: events.resourceVersion }),
-        (e) => {
-          if (e.type !== 'DELETED') this.events.push(e.object);
-        },
-      );
+      this.watching = true;
       this.update();
       return await done;
     } catch (error) {
@@ -205,19 +206,11 @@ class RolloutWatcher {
     }
   }
 
-  private pump<T extends KubeObject>(
-    events: AsyncIterable<WatchEvent<T>>,
-    handle: (e: WatchEvent<T>) => void,
-  ): void {
-    void (async () => {
-      for await (const event of events) {
-        if (this.settled) return;
-        handle(event);
-        this.update();
-      }
-    })().catch((error: unknown) => {
-      if (!this.signal.aborted) this.fail(error);
-    });
+  /** One watch event: applied at once, the state re-read only once every list is in. */
+  private react(apply: () => unknown): void {
+    if (this.settled) return;
+    apply();
+    if (this.watching) this.update();
   }
 
   private update(): void {
