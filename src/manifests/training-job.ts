@@ -17,6 +17,8 @@ export interface TrainingJobInput {
   readonly image: string;
   /** Arguments of the training entry point (trainingArgs). */
   readonly args: readonly string[];
+  /** The `kubernetes.io/dockerconfigjson` Secret for a private registry (none for ECR on EKS). */
+  readonly pullSecretName?: string;
 }
 
 /** A batch/v1 Job as plain JSON (structurally a KubeObject of core's cluster port). */
@@ -93,6 +95,7 @@ export function trainingJob(input: TrainingJobInput): TrainingJob {
           serviceAccountName: identity.serviceAccount,
           // Training never calls the Kubernetes API; the IRSA token is a separate projected volume.
           automountServiceAccountToken: false,
+          imagePullSecrets: input.pullSecretName ? [{ name: input.pullSecretName }] : undefined,
           restartPolicy: 'Never',
           securityContext: podSecurityContext(),
           containers: [

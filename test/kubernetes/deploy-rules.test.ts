@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { deployServing } from '../../src/core/deploy/deploy.js';
-import { registryCredentials } from '../../src/core/deploy/pull-secret.js';
+import { registryCredentials } from '../../src/core/pull-secret.js';
 import { rolloutState, type DeploymentObject } from '../../src/core/deploy/rollout.js';
 import type { KindRef, KubeObject, ListOptions, ObjectList } from '../../src/core/ports/cluster.js';
 import { MlopsError } from '../../src/kernel/errors.js';

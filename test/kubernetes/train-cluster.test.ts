@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openCluster } from '../../providers/kubernetes/cluster-factory.js';
 import { openRegistry, storeOptions } from '../../providers/store-factory.js';
 import { run } from '../../src/cli/main.js';
-import type { ClusterClient } from '../../src/core/ports/cluster.js';
+import type { ClusterClient, KubeObject } from '../../src/core/ports/cluster.js';
 import { trainingJob } from '../../src/manifests/training-job.js';
 import { loadModel } from '../../src/index.js';
 import { startKubeServer, type KubeServer } from '../support/kube/index.js';
@@ -144,6 +144,38 @@ describe('mlops train --watch against the test server', () => {
     const [submitted] = events(result.stdout);
     expect(submitted).toMatchObject({ event: 'submitted', namespace: 'training' });
     await runMlops(`train --cancel ${String(submitted!.job)} --json`, { cwd: project, env });
+  }, 60_000);
+
+  it('an image on a private registry (GHCR with GITHUB_TOKEN) gets a pull secret the Job references; the token is never printed', async () => {
+    const token = 'ghp_training-pull-token-not-for-output';
+    const result = await runMlops('train --image ghcr.io/acme/iris-training:1 --json', {
+      cwd: project,
+      env: { ...env, GITHUB_TOKEN: token, GITHUB_ACTOR: 'octo' },
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout + result.stderr).not.toContain(token);
+    const submitted = events(result.stdout).find((e) => e.event === 'submitted')!;
+    const job = await cluster.get<
+      { spec: { template: { spec: { imagePullSecrets?: unknown } } } } & KubeObject
+    >({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      namespace: 'training',
+      name: String(submitted.job),
+    });
+    expect(job?.spec.template.spec.imagePullSecrets).toEqual([{ name: 'iris-pull' }]);
+    const secret = await cluster.get<{ type: string; data: Record<string, string> } & KubeObject>({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      namespace: 'training',
+      name: 'iris-pull',
+    });
+    expect(secret?.type).toBe('kubernetes.io/dockerconfigjson');
+    const auths = JSON.parse(Buffer.from(secret!.data['.dockerconfigjson']!, 'base64').toString()) as {
+      auths: Record<string, { auth: string }>;
+    };
+    expect(Buffer.from(auths.auths['ghcr.io']!.auth, 'base64').toString()).toBe(`octo:${token}`);
+    await runMlops(`train --cancel ${String(submitted.job)} --json`, { cwd: project, env });
   }, 60_000);
 });
 

@@ -15,7 +15,7 @@ async function inputs(ctx: CommandContext, flags: DeployFlags) {
     await Promise.all([
       import('../../core/deploy/plan.js'),
       import('../../core/git.js'),
-      import('../../core/deploy/pull-secret.js'),
+      import('../../core/pull-secret.js'),
       import('../../core/deploy/canary.js'),
     ]);
   const needsCommit = !flags.image && config.images.serving?.repository && !config.images.serving.tag;
@@ -147,7 +147,7 @@ export async function printManifests(ctx: CommandContext, flags: DeployFlags): P
       import('../../manifests/serving/index.js'),
       import('../../manifests/namespace.js'),
       import('../../core/deploy/plan.js'),
-      import('../../core/deploy/deploy.js'),
+      import('../../core/pull-secret.js'),
     ]);
   const namespace = config.cluster.servingNamespace;
   const target = await reachable(ctx, loaded, flags);

@@ -33,10 +33,21 @@ export async function submitJob(ctx: CommandContext, flags: TrainFlags): Promise
     major: flags.major,
     env: ctx.globals.env,
   });
+  const { registryCredentials } = await import('../../core/pull-secret.js');
+  const credentials = await registryCredentials(image, ctx.process.env);
   const cluster = await ctx.cluster(loaded, flags.context);
   const run = newTrainingRun(config.name);
   const submit = () =>
-    submitTrainingJob({ cluster, config, io: ctx.io, run, image, args, signal: ctx.process.signal });
+    submitTrainingJob({
+      cluster,
+      config,
+      io: ctx.io,
+      run,
+      image,
+      args,
+      credentials,
+      signal: ctx.process.signal,
+    });
   if (flags.watch) return follow(ctx, loaded, flags, run.jobName, submit);
   const submitted = await submit();
   return {

@@ -3,8 +3,11 @@ import path from 'node:path';
 import type { MlopsConfig } from '../../config/schema.js';
 import { usageError } from '../../kernel/errors.js';
 import { info, type IoHost } from '../../kernel/io-host.js';
+import { pullSecret } from '../../manifests/pull-secret.js';
 import { trainingJob, trainingJobName } from '../../manifests/training-job.js';
+import { workloadIdentities } from '../../manifests/workload-identities.js';
 import { ensureWorkloadIdentities } from '../cluster-namespaces.js';
+import { dockerConfigJson, pullSecretName, type RegistryCredentials } from '../pull-secret.js';
 import type { ClusterClient } from '../ports/cluster.js';
 
 export interface TrainingRun {
@@ -76,6 +79,8 @@ export interface SubmitOptions {
   readonly image: string;
   /** Arguments of the training entry point (trainingArgs). */
   readonly args: readonly string[];
+  /** Pull credentials for a private registry (registryCredentials): put in a Secret the Job references. */
+  readonly credentials?: RegistryCredentials;
   readonly signal?: AbortSignal;
 }
 
@@ -98,7 +103,35 @@ export async function submitTrainingJob(options: SubmitOptions): Promise<Submitt
     });
   }
   await ensureWorkloadIdentities(cluster, config, 'training', signal);
-  const job = trainingJob({ config, jobName: run.jobName, runId: run.runId, image, args: options.args });
+  const secretName = options.credentials ? pullSecretName(config.name) : undefined;
+  if (options.credentials && secretName) {
+    const namespace = workloadIdentities(config).training.namespace;
+    await cluster.apply(
+      pullSecret({
+        name: secretName,
+        namespace,
+        model: config.name,
+        dockerConfigJson: dockerConfigJson(options.credentials),
+      }),
+      { signal },
+    );
+    options.io.notify(
+      info('pull-secret', `Pull secret ${namespace}/${secretName} for ${options.credentials.host}.`, {
+        name: secretName,
+        namespace,
+        registry: options.credentials.host,
+        source: options.credentials.source,
+      }),
+    );
+  }
+  const job = trainingJob({
+    config,
+    jobName: run.jobName,
+    runId: run.runId,
+    image,
+    args: options.args,
+    pullSecretName: secretName,
+  });
   await cluster.apply(job, { signal });
   const submitted = { job: run.jobName, namespace: job.metadata.namespace, runId: run.runId, image };
   options.io.notify(

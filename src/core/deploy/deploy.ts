@@ -16,7 +16,7 @@ import { canaryOnlyObjects, runningCanary } from './canary.js';
 import type { Recovery } from './diagnose.js';
 import { discoverApis, readDashboard } from './plan.js';
 import { pruneObjects, type PrunedObject } from './prune.js';
-import { dockerConfigJson, type RegistryCredentials } from './pull-secret.js';
+import { dockerConfigJson, pullSecretName, type RegistryCredentials } from '../pull-secret.js';
 import {
   deploymentKind,
   rolloutState,
@@ -70,8 +70,6 @@ export interface DeployResult {
   /** Objects of an ended canary, deleted. */
   readonly removed: readonly string[];
 }
-
-export const pullSecretName = (model: string): string => `${model}-pull`;
 
 /**
  * `mlops deploy`: renders the serving stack for what the cluster serves, applies it (namespace and

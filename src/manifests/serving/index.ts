@@ -34,7 +34,7 @@ export {
   CREATE_WITH_ANNOTATION,
   type PullSecretInput,
   type PullSecretObject,
-} from './pull-secret.js';
+} from '../pull-secret.js';
 export { drainTiming, SERVER_DRAIN_TIMEOUT_SECONDS, SERVING_CONTAINER } from './deployment.js';
 export { replicaBounds } from './availability.js';
 export { SERVICE_PORT } from './service.js';

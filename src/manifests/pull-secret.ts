@@ -1,4 +1,4 @@
-import { canonical, MANAGED_BY } from '../labels.js';
+import { canonical, MANAGED_BY } from './labels.js';
 
 /** A kubernetes.io/dockerconfigjson Secret as plain JSON (structurally a KubeObject). */
 export interface PullSecretObject {

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { usageError } from '../../kernel/errors.js';
-import { homeDir } from '../../kernel/home.js';
-import { imageRegistryHost } from '../pod-problems.js';
+import { usageError } from '../kernel/errors.js';
+import { homeDir } from '../kernel/home.js';
+import { imageRegistryHost } from './pod-problems.js';
 
 /** Credentials for one registry host, as a dockerconfigjson `auths` entry carries them. */
 export interface RegistryCredentials {
@@ -14,6 +14,9 @@ export interface RegistryCredentials {
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+/** The pull secret's name, in the serving and the training namespace alike. */
+export const pullSecretName = (model: string): string => `${model}-pull`;
 
 /** ECR on EKS needs no pull secret: the node role pulls. */
 export const isEcrHost = (host: string): boolean =>
