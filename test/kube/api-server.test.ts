@@ -131,6 +131,36 @@ describe('the Kubernetes API test server speaks the API', () => {
     expect(dropped.body.data).toEqual({ a: 'mine' });
   });
 
+  it('server-side apply replaces a keyed list item whose key changed, and drops one no longer applied, whole', async () => {
+    const SERVICES = '/api/v1/namespaces/work/services';
+    const service = (ports: readonly { port: number; name: string }[]) => ({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web', namespace: 'work' },
+      spec: { selector: { app: 'web' }, ports: ports.map((p) => ({ ...p, protocol: 'TCP' })) },
+    });
+    const first = await api.call<Meta & { spec: { ports: unknown[] } }>(
+      'PATCH',
+      `${SERVICES}/web?fieldManager=mlops`,
+      {
+        body: service([
+          { port: 8080, name: 'http' },
+          { port: 9090, name: 'metrics' },
+        ]),
+        contentType: APPLY,
+      },
+    );
+    expect(first.status).toBe(201);
+    // the port (part of the item's key, with protocol) changes, and the metrics port is no longer applied
+    const next = await api.call<Meta & { spec: { ports: { port: number; name: string }[] } }>(
+      'PATCH',
+      `${SERVICES}/web?fieldManager=mlops`,
+      { body: service([{ port: 80, name: 'http' }]), contentType: APPLY },
+    );
+    expect(next.status).toBe(200);
+    expect(next.body.spec.ports.map((p) => [p.port, p.name])).toEqual([[80, 'http']]);
+  });
+
   it('JSON merge and strategic merge patches; containers merge by name', async () => {
     const job = nodeJob('patched', 'work', 'process.exit(0)', { suspend: true });
     expect((await api.call('POST', `${JOBS}?dryRun=All`, { body: job })).status).toBe(201);

@@ -181,8 +181,6 @@ describe('mlops predict without --url', () => {
     try {
       const { port } = deployed;
       const [service] = stack().filter((o) => o.kind === 'Service');
-      // a new Service (an apply that swaps the list-map key of a port is not what this test is about)
-      await cluster.delete({ apiVersion: 'v1', kind: 'Service', namespace: NAMESPACE, name: 'iris-serving' });
       await cluster.apply({
         ...service!,
         spec: {

@@ -102,7 +102,9 @@ export function serverSideApply(
   const mine = entries.find((e) => sameEntry(e, m, 'Apply'));
   const ownedByOthers = new Set([...sets].filter(([e]) => e !== mine).flatMap(([, set]) => [...set]));
   const dropped = [...(mine ? setOf(mine) : [])].filter((k) => !appliedSet.has(k) && !ownedByOthers.has(k));
-  for (const key of dropped.sort((a, b) => b.length - a.length)) {
+  // Shortest first: a list item goes whole while its key fields are still there to find it by (leaf by
+  // leaf, the item loses its key and stays behind as `{}` or without its `port`).
+  for (const key of dropped.sort((a, b) => a.length - b.length)) {
     if (valueAt(merged, decodePath(key)) !== undefined) removeAt(merged, decodePath(key));
   }
   if (mine) sets.set(mine, appliedSet);
