@@ -85,6 +85,12 @@ export const serveSchema = z
     maxBatchSize: z.number().int().min(1).max(65_536).default(64),
     maxBatchWaitMs: z.number().min(0).max(1000).default(2),
     maxBodyBytes: z.number().int().min(1024).default(1_048_576),
+    workers: z
+      .union([z.number().int().min(1).max(1024), z.literal('auto')])
+      .default(1)
+      .describe(
+        'Server processes sharing the port; "auto": the container\'s CPU limit (cgroup cpu.max), at least 1.',
+      ),
   })
   .describe('The serving app (mlops serve and the serving image).');
 

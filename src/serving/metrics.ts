@@ -29,6 +29,7 @@ export class ServingMetrics {
   readonly batchSize: Histogram;
   readonly reloads: Counter<'result'>;
   private served: { model: string; version: string } | undefined;
+  private renderer: (() => Promise<string>) | undefined;
 
   constructor(options: { readonly defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -65,6 +66,8 @@ export class ServingMetrics {
       help: 'The model version being served (1 for the current one).',
       labelNames: ['model', 'version'] as const,
       registers,
+      // Across workers: 1 per version some worker serves (mid-swap both), never the count of workers.
+      aggregator: 'max',
     });
     this.batchSize = new Histogram({
       name: 'ml_batch_size',
@@ -117,9 +120,25 @@ export class ServingMetrics {
     return this.registry.contentType;
   }
 
+  /** What /metrics answers: this registry, or (in a worker) the whole server's, gathered elsewhere. */
   render(): Promise<string> {
-    return this.registry.metrics();
+    return this.renderer ? this.renderer() : this.registry.metrics();
   }
+
+  /** Answers /metrics with `render` instead of this registry (a worker asks the primary). */
+  renderWith(render: () => Promise<string>): void {
+    this.renderer = render;
+  }
+}
+
+/** The primary's own metrics when several workers serve (DESIGN.md §5). */
+export class PoolMetrics {
+  readonly registry = new Registry();
+  readonly workerRestarts = new Counter({
+    name: 'ml_worker_restarts_total',
+    help: 'Workers replaced after they ended unexpectedly.',
+    registers: [this.registry],
+  });
 }
 
 function drain<T extends string>(pending: Map<string, PendingCount>, counter: Counter<T>): void {

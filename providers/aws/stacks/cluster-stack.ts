@@ -257,7 +257,8 @@ export class ClusterStack extends MlopsStack {
     new TerraformOutput(this, 'training_role_arn', { value: this.trainingRole.arn });
     new TerraformOutput(this, 'serving_role_arn', { value: this.servingRole.arn });
     new TerraformOutput(this, 'kubeconfig_command', {
-      value: `aws eks update-kubeconfig --name ${clusterName} --region ${settings.region}`,
+      // mlops writes a context whose user runs `mlops eks-token`; the AWS CLI's way works as well.
+      value: `mlops infra kubeconfig (or: aws eks update-kubeconfig --name ${clusterName} --region ${settings.region})`,
     });
   }
 }

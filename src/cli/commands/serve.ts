@@ -8,6 +8,7 @@ interface ServeFlags {
   alias?: string;
   version?: string;
   drainDelay?: string;
+  workers?: string;
 }
 
 export default defineCommand<ServeFlags>({
@@ -33,8 +34,18 @@ export default defineCommand<ServeFlags>({
       flags: '--drain-delay <seconds>',
       description: 'on SIGTERM, keep accepting with readiness 503 this long before draining (default: 0)',
     },
+    {
+      flags: '--workers <n|auto>',
+      description:
+        'server processes sharing the port, or "auto" for the CPU limit (default: serve.workers, 1)',
+    },
   ],
-  examples: ['mlops serve', 'mlops serve --port 9000 --alias staging', 'mlops serve --version v1.0 --json'],
+  examples: [
+    'mlops serve',
+    'mlops serve --port 9000 --alias staging',
+    'mlops serve --version v1.0 --json',
+    'mlops serve --workers 2',
+  ],
   async handler(ctx, _args, flags) {
     const port = numberFlag('--port', flags.port, {
       min: 0,
@@ -44,17 +55,27 @@ export default defineCommand<ServeFlags>({
     });
     const drainDelay =
       numberFlag('--drain-delay', flags.drainDelay, { min: 0, max: 3600, example: '--drain-delay 5' }) ?? 0;
+    const workers =
+      flags.workers === 'auto'
+        ? 'auto'
+        : numberFlag('--workers', flags.workers, {
+            min: 1,
+            max: 1024,
+            integer: true,
+            example: '--workers 2 (or --workers auto)',
+          });
     const config = await ctx.config({
+      'serve.workers': workers,
       'serve.port': port,
       'serve.host': flags.host,
       'serve.alias': flags.alias,
     });
     const registry = await ctx.registry(config);
-    const { serveModel } = await import('../../core/serve.js');
+    const { serve } = await import('../../core/serve.js');
     // Every way of being told to end drains and stops (exit 0); Ctrl-C exits 130 (bin/mlops), and a
     // second Ctrl-C ends the process at once. Listening from the start: a signal that comes while the
     // model loads stops the server as soon as it is up, instead of killing it mid-start.
-    let handle: Awaited<ReturnType<typeof serveModel>> | undefined;
+    let handle: Awaited<ReturnType<typeof serve>> | undefined;
     let stopReason: string | undefined;
     const dispose = untilTerminated(
       (reason) => {
@@ -64,7 +85,7 @@ export default defineCommand<ServeFlags>({
       { signal: ctx.process.signal, parentPid: ctx.process.parentPid },
     );
     try {
-      handle = await serveModel({
+      handle = await serve({
         registry,
         serve: config.config.serve,
         version: flags.version,
