@@ -8,7 +8,9 @@ import type { BackendPreference } from '../ml/backend.js';
 import { listen, type RunningServer, type StopSummary } from '../serving/server.js';
 import { resolveWorkers } from '../serving/cpu-limit.js';
 import { joinWorkerPool, type WorkerLink } from '../serving/worker-link.js';
-import { isPoolWorker, startWorkerPool } from '../serving/workers.js';
+import { poolWorkerRole, startWorkerPool } from '../serving/workers.js';
+
+export { poolWorkerRole };
 import type { ModelRegistry } from './registry.js';
 import { registrySource } from './registry-source.js';
 
@@ -49,7 +51,7 @@ export interface ServerHandle {
  * stand for the whole server.
  */
 export async function serve(options: ServeModelOptions): Promise<ServerHandle> {
-  const workers = isPoolWorker() ? 1 : await resolveWorkers(options.serve.workers);
+  const workers = poolWorkerRole() ? 1 : await resolveWorkers(options.serve.workers);
   if (workers === 1) return { ...(await serveModel(options)), workers: 1 };
   const { registry, serve: config, io } = options;
   const pool = await startWorkerPool(workers);
@@ -93,7 +95,8 @@ export async function serveModel(options: ServeModelOptions): Promise<ServingHan
   // A drain request that comes while the model loads is kept, and acted on once the worker serves.
   let drainRequested: string | undefined;
   let onDrain = (reason: string) => void (drainRequested ??= reason);
-  const link: WorkerLink | undefined = isPoolWorker()
+  const role = poolWorkerRole();
+  const link: WorkerLink | undefined = role
     ? joinWorkerPool(metrics, (reason) => onDrain(reason))
     : undefined;
   const app = createServingApp({
@@ -115,30 +118,35 @@ export async function serveModel(options: ServeModelOptions): Promise<ServingHan
         },
       }
     : app;
-  const running = await listen(served, {
-    host: serve.host,
-    port: serve.port,
-    drainDelayMs: options.drainDelayMs,
-  });
+  const listening = () =>
+    listen(served, { host: serve.host, port: serve.port, drainDelayMs: options.drainDelayMs });
+  let running: RunningServer | undefined;
   let status;
   try {
+    if (role !== 'replacement') running = await listening();
     status = await app.start();
+    running ??= await listening();
   } catch (error) {
-    await running.stop('failed to load the model');
+    if (running) await running.stop('failed to load the model');
+    else await app.stop();
     await link?.failed({
       message: error instanceof Error ? error.message : String(error),
       ...(MlopsError.is(error) ? { code: error.code, hint: error.hint } : {}),
     });
-    link?.dispose();
     throw error;
   }
   const version = status.version as string;
-  const ready = { url: running.url, version, backend: status.backend, engine: status.engine, pid: process.pid };
+  const ready = {
+    url: running.url,
+    version,
+    backend: status.backend,
+    engine: status.engine,
+    pid: process.pid,
+  };
   if (link) {
     // Stopped once the primary has the summary: the worker process may end then.
     const stopped = running.stopped.then(async (summary) => {
       await link.stopped(summary);
-      link.dispose();
       return summary;
     });
     const stop = (reason?: string) => running.stop(reason).then(() => stopped);

@@ -71,7 +71,7 @@ export default defineCommand<ServeFlags>({
       'serve.alias': flags.alias,
     });
     const registry = await ctx.registry(config);
-    const { serve } = await import('../../core/serve.js');
+    const { serve, poolWorkerRole } = await import('../../core/serve.js');
     // Every way of being told to end drains and stops (exit 0); Ctrl-C exits 130 (bin/mlops), and a
     // second Ctrl-C ends the process at once. Listening from the start: a signal that comes while the
     // model loads stops the server as soon as it is up, instead of killing it mid-start.
@@ -95,6 +95,9 @@ export default defineCommand<ServeFlags>({
       });
       if (stopReason) void handle.stop(stopReason);
       await handle.stopped;
+    } catch (error) {
+      // A first worker's start failure went to the primary, which reports it once for the server.
+      if (poolWorkerRole() !== 'first') throw error;
     } finally {
       dispose();
     }
