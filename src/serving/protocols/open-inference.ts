@@ -1,6 +1,7 @@
 import { badRequest, describeValue, unavailable } from '../http-error.js';
 import { readJsonBody } from '../body.js';
 import { featureValue } from '../inputs.js';
+import { inferReply } from '../encode.js';
 import { json, type RouteDef, type RouteSpec, type ServingRuntime } from '../protocol.js';
 import type { ServedModel } from '../served-model.js';
 
@@ -51,35 +52,14 @@ export function openInferenceRoutes(rt: ServingRuntime): RouteDef[] {
       rt.checkModel(params.name ?? '', params.version, model);
       const wanted = requestedOutputs(request.outputs, model);
       const rows = toRows(readInputs(request.inputs), model.features);
-      const predictions = await model.predict(rows);
-      const n = predictions.length;
-      const outputs: unknown[] = [];
       const classes = model.predictor.classes;
-      if (wanted.has('label')) {
-        outputs.push({
-          name: 'label',
-          datatype: classes ? 'BYTES' : 'FP64',
-          shape: [n],
-          data: predictions.map((p) => p.label),
-        });
-      }
-      if (classes && wanted.has('probabilities')) {
-        const data = new Array<number>(n * classes.length);
-        let k = 0;
-        for (const p of predictions) for (const c of classes) data[k++] = p.probabilities?.[c] ?? 0;
-        outputs.push({
-          name: 'probabilities',
-          datatype: 'FP32',
-          shape: [n, classes.length],
-          data,
-          parameters: { classes },
-        });
-      }
-      return json(200, {
-        model_name: rt.modelName,
-        model_version: model.version,
+      return inferReply(await model.predict(rows), {
+        modelName: rt.modelName,
+        version: model.version,
         ...(request.id === undefined ? {} : { id: request.id }),
-        outputs,
+        ...(classes === undefined ? {} : { classes }),
+        label: wanted.has('label'),
+        probabilities: wanted.has('probabilities'),
       });
     },
   };

@@ -1,7 +1,7 @@
 import { badRequest } from '../http-error.js';
 import { readJsonBody } from '../body.js';
 import { columnsToRows, toRows } from '../inputs.js';
-import { predictionsReply } from '../encode.js';
+import { columnsReply, predictionsReply } from '../encode.js';
 import { json, type RouteDef, type RouteSpec, type ServingRuntime } from '../protocol.js';
 import type { ServedModel } from '../served-model.js';
 
@@ -43,11 +43,7 @@ export function tfServingRoutes(rt: ServingRuntime): RouteDef[] {
         return predictionsReply(await model.predict(rows), model.version, model.predictor.classes);
       }
       const rows = columnsToRows(request.inputs, model.features, 'inputs');
-      const predictions = await model.predict(rows);
-      const outputs: Record<string, unknown> = { label: predictions.map((p) => p.label) };
-      if (model.predictor.task === 'classification')
-        outputs.probabilities = predictions.map((p) => p.probabilities);
-      return json(200, { outputs, model_version: model.version });
+      return columnsReply(await model.predict(rows), model.version, model.predictor.classes);
     },
   };
 
