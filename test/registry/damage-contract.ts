@@ -122,8 +122,9 @@ export function registryDamageContract(name: string, makeStore: () => Promise<Mo
       const store = await makeStore();
       const registry = await seeded(store);
       await store.put('iris/aliases/production.json', bytes('\u0000\u0001 not json'));
-      for (const attempt of [registry.resolve('production'), promoteIt(registry, 'v1.2')]) {
-        const error = await rejectionOf(attempt);
+      // one at a time: a call started early could reject before anything awaits it (unhandled)
+      for (const attempt of [() => registry.resolve('production'), () => promoteIt(registry, 'v1.2')]) {
+        const error = await rejectionOf(attempt());
         expect(error.code).toBe('MLOPS_REGISTRY_E4017');
         expect(error.message).toBe(
           `The alias "production" of iris in ${store.uri} is damaged: it is not valid JSON.`,

@@ -36,8 +36,13 @@ describe('filesystem store: special paths fail fast with a clear error', () => {
     writeFileSync(file, 'not a directory');
     for (const uri of [file, path.join(file, 'nested')]) {
       const registry = new ModelRegistry(new FsModelStore(uri), 'iris');
-      for (const attempt of [registry.versions(), registry.aliases(), registry.checkWritable('me')]) {
-        const error = await rejectionOf(attempt);
+      // one at a time: a second call started early could reject before anything awaits it (unhandled)
+      for (const attempt of [
+        () => registry.versions(),
+        () => registry.aliases(),
+        () => registry.checkWritable('me'),
+      ]) {
+        const error = await rejectionOf(attempt());
         expect(error.code).toBe('MLOPS_REGISTRY_E4010');
         expect(error.message).toMatch(
           uri === file ? /is a file, not a directory\.$/ : /is under .*registry, which is a file\.$/,
