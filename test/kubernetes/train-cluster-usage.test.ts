@@ -1,14 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  newTrainingRun,
-  podDataSource,
-  submitTrainingJob,
-  trainingImageRef,
-} from '../../src/core/cluster-train/submit.js';
+import { newTrainingRun, podDataSource, submitTrainingJob } from '../../src/core/cluster-train/submit.js';
+import { imageRef } from '../../src/core/image-ref.js';
 import { MemoryIoHost } from '../../src/kernel/io-host.js';
-import { errorOf } from '../support/error-code.js';
+import { codeOf, errorOf } from '../support/error-code.js';
 import { runMlops } from '../support/run-mlops.js';
 import { tempDir } from '../support/temp-dir.js';
 import { makeConfig } from '../infra/fixtures.js';
@@ -58,12 +54,15 @@ describe('the image and the data the Job gets', () => {
   const config = makeConfig({ images: { training: { repository: 'registry.local:5000/iris-training' } } });
   const sha = '0123456789abcdef0123456789abcdef01234567';
 
-  it('tags the configured repository with the commit, unless a tag or --image is given', () => {
-    expect(trainingImageRef(config, { gitCommit: sha })).toBe(`registry.local:5000/iris-training:${sha}`);
+  it('tags the configured repository with the commit, unless a tag or --image is given', async () => {
+    const commit = async () => sha;
+    expect(await imageRef(config, 'training', { commit })).toBe(`registry.local:5000/iris-training:${sha}`);
     const tagged = makeConfig({ images: { training: { repository: 'r/iris', tag: 'v1' } } });
-    expect(trainingImageRef(tagged, { gitCommit: sha })).toBe('r/iris:v1');
-    expect(trainingImageRef(config, { image: 'other/img:2', gitCommit: sha })).toBe('other/img:2');
-    expect(errorOf(() => trainingImageRef(config, { gitCommit: null })).code).toBe('MLOPS_TRAIN_E5102');
+    expect(await imageRef(tagged, 'training', { commit })).toBe('r/iris:v1');
+    expect(await imageRef(config, 'training', { image: 'other/img:2', commit })).toBe('other/img:2');
+    expect(await codeOf(imageRef(config, 'training', { commit: async () => null }))).toBe(
+      'MLOPS_TRAIN_E5102',
+    );
   });
 
   it('gives a data file relative to the project (the image’s /app), and keeps URIs', () => {

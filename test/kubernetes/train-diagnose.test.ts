@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   blockingProblem,
   failureDiagnosis,
-  imageRegistryHost,
   type JobSnapshot,
 } from '../../src/core/cluster-train/diagnose.js';
+import { imageRegistryHost } from '../../src/core/pod-problems.js';
 import type { EventObject, JobObject, PodObject } from '../../src/core/cluster-train/objects.js';
 import { parsePodLine } from '../../src/core/cluster-train/pod-line.js';
 import { summarizeJob } from '../../src/core/cluster-train/list.js';

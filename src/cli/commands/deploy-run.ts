@@ -11,17 +11,16 @@ import type { DeployFlags } from './deploy.js';
 async function inputs(ctx: CommandContext, flags: DeployFlags) {
   const loaded = await ctx.config();
   const { config } = loaded;
-  const [{ servingImageRef }, { gitCommit }, { registryCredentials }, { canaryWeight, requireVersion }] =
+  const [{ imageRef }, { gitCommit }, { registryCredentials }, { canaryWeight, requireVersion }] =
     await Promise.all([
-      import('../../core/deploy/plan.js'),
+      import('../../core/image-ref.js'),
       import('../../core/git.js'),
       import('../../core/pull-secret.js'),
       import('../../core/deploy/canary.js'),
     ]);
-  const needsCommit = !flags.image && config.images.serving?.repository && !config.images.serving.tag;
-  const image = servingImageRef(config, {
+  const image = await imageRef(config, 'serving', {
     image: flags.image,
-    gitCommit: needsCommit ? await gitCommit(loaded.dir) : null,
+    commit: () => gitCommit(loaded.dir),
   });
   // a bad --weight is told before the registry is read
   const weight = flags.canary === undefined ? undefined : canaryWeight(flags.weight);

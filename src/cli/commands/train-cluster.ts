@@ -15,12 +15,15 @@ export async function submitJob(ctx: CommandContext, flags: TrainFlags): Promise
   // the overrides are checked here (a bad --param fails now, not in the pod); the pod gets them as flags
   const loaded = await ctx.config({ 'data.label': flags.label, ...trainParamOverrides(flags.param) });
   const { config } = loaded;
-  const [{ newTrainingRun, podDataSource, submitTrainingJob, trainingImageRef }, { gitCommit }] =
-    await Promise.all([import('../../core/cluster-train/submit.js'), import('../../core/git.js')]);
-  const needsCommit = !flags.image && config.images.training?.repository && !config.images.training.tag;
-  const image = trainingImageRef(config, {
+  const [{ newTrainingRun, podDataSource, submitTrainingJob }, { imageRef }, { gitCommit }] =
+    await Promise.all([
+      import('../../core/cluster-train/submit.js'),
+      import('../../core/image-ref.js'),
+      import('../../core/git.js'),
+    ]);
+  const image = await imageRef(config, 'training', {
     image: flags.image,
-    gitCommit: needsCommit ? await gitCommit(loaded.dir) : null,
+    commit: () => gitCommit(loaded.dir),
   });
   const data =
     flags.data === undefined

@@ -9,8 +9,6 @@ import {
 } from './objects.js';
 import { imageRegistryHost, isPullDenied, PULL_FAILURES, quoteLines as quote } from '../pod-problems.js';
 
-export { imageRegistryHost, LAST_LINES } from '../pod-problems.js';
-
 /** What is known of a training Job when something went wrong: pure input of the diagnosis. */
 export interface JobSnapshot {
   readonly job: JobObject;

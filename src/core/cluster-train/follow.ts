@@ -4,14 +4,9 @@ import { TRAINING_CONTAINER } from '../../manifests/training-job.js';
 import { listThenWatch } from '../list-then-watch.js';
 import type { ClusterClient, LogLine, WatchEvent } from '../ports/cluster.js';
 import { datasetMessage, epochDetail, trainedMessage } from '../train.js';
-import {
-  blockingProblem,
-  failureDiagnosis,
-  LAST_LINES,
-  pendingReason,
-  type JobSnapshot,
-} from './diagnose.js';
 import { compareLogTimes } from '../log-time.js';
+import { LAST_LINES } from '../pod-problems.js';
+import { blockingProblem, failureDiagnosis, pendingReason, type JobSnapshot } from './diagnose.js';
 import { jobNotFound } from './list.js';
 import {
   byCreation,

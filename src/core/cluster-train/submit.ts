@@ -24,34 +24,6 @@ export function newTrainingRun(model: string, now = new Date()): TrainingRun {
 }
 
 /**
- * The image the Job runs: `--image`, else `images.training.repository` with `images.training.tag`, else
- * the project's commit (the tag `mlops build training --push` pushes).
- */
-export function trainingImageRef(
-  config: Pick<MlopsConfig, 'images'>,
-  options: { readonly image?: string; readonly gitCommit?: string | null },
-): string {
-  if (options.image) return options.image;
-  const training = config.images.training;
-  if (!training?.repository) {
-    throw usageError(
-      'No training image: images.training.repository is not set in mlops.config.json and --image is not given.',
-      'MLOPS_TRAIN_E5101',
-      'Set images.training.repository (e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/iris-training), run `mlops build training --push`, then mlops train.',
-    );
-  }
-  const tag = training.tag ?? options.gitCommit;
-  if (!tag) {
-    throw usageError(
-      `No tag for the training image ${training.repository}: this is not a git work tree with a commit and images.training.tag is not set.`,
-      'MLOPS_TRAIN_E5102',
-      'Commit the project (mlops build tags images with the commit), set images.training.tag, or pass --image REF.',
-    );
-  }
-  return `${training.repository}:${tag}`;
-}
-
-/**
  * `--data` as the training container sees it: URIs and "synthetic" as they are; a file path (relative
  * to the current directory here) relative to the project, whose files the image carries at /app.
  */
