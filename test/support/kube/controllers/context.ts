@@ -1,4 +1,5 @@
 import type { Cluster } from '../cluster.js';
+import type { Kind } from '../kinds.js';
 import type { EventRecorder } from '../events.js';
 import type { Faults } from '../faults.js';
 import type { PodLogs } from '../logs.js';
@@ -70,3 +71,24 @@ export const splitKey = (key: string): [string, string] => {
   const [namespace = '', name = ''] = key.split('/');
   return [namespace, name];
 };
+
+/**
+ * The loop of a controller of `owner` objects: its sync runs, through a work queue, when an owner or an
+ * `owned` object it controls (ownerReferences, controller: true) changes, as a real controller's two
+ * informers trigger it.
+ */
+export function ownerQueue(
+  ctx: ControllerContext,
+  owner: Kind,
+  owned: Kind,
+  sync: (key: string) => void,
+): WorkQueue {
+  const queue = new WorkQueue(sync, (error) => ctx.onError(error));
+  ctx.cluster.store.subscribe((change) => {
+    const { namespace, name, ownerReferences } = change.object.metadata;
+    if (change.kind === owner) queue.add(objectKey(namespace, name));
+    const ref = ownerReferences?.find((r) => r.kind === owner.kind && r.controller);
+    if (change.kind === owned && ref) queue.add(objectKey(namespace, ref.name));
+  });
+  return queue;
+}

@@ -2,9 +2,8 @@ import { createHash } from 'node:crypto';
 import { mustKind } from '../kinds.js';
 import type { JsonObject, KubeObject } from '../objects.js';
 import { clone, deepEqual, isOwnedBy, now, ownerRef } from '../objects.js';
-import type { Change } from '../store.js';
 import type { ControllerContext } from './context.js';
-import { WorkQueue, objectKey, splitKey } from './context.js';
+import { ownerQueue, splitKey, type WorkQueue } from './context.js';
 
 interface DeploymentSpec {
   replicas: number;
@@ -66,18 +65,7 @@ export class DeploymentController {
   private readonly queue: WorkQueue;
 
   constructor(private readonly ctx: ControllerContext) {
-    this.queue = new WorkQueue(
-      (key) => this.sync(key),
-      (error) => ctx.onError(error),
-    );
-    ctx.cluster.store.subscribe((change) => this.observe(change));
-  }
-
-  private observe(change: Change): void {
-    const { namespace, name, ownerReferences } = change.object.metadata;
-    if (change.kind === this.deployments) this.queue.add(objectKey(namespace, name));
-    const owner = ownerReferences?.find((r) => r.kind === 'Deployment' && r.controller);
-    if (change.kind === this.sets && owner) this.queue.add(objectKey(namespace, owner.name));
+    this.queue = ownerQueue(ctx, this.deployments, this.sets, (key) => this.sync(key));
   }
 
   private sync(key: string): void {

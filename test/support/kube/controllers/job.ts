@@ -3,7 +3,7 @@ import type { JsonObject, KubeObject } from '../objects.js';
 import { clone, isOwnedBy, now, ownerRef } from '../objects.js';
 import type { Change } from '../store.js';
 import type { ControllerContext } from './context.js';
-import { WorkQueue, objectKey, splitKey } from './context.js';
+import { objectKey, ownerQueue, splitKey, type WorkQueue } from './context.js';
 import type { Condition, PodSpec, PodStatus } from './pod-status.js';
 import { setCondition } from './pod-status.js';
 
@@ -49,18 +49,13 @@ export class JobController {
   private readonly queue: WorkQueue;
 
   constructor(private readonly ctx: ControllerContext) {
-    this.queue = new WorkQueue(
-      (key) => this.sync(key),
-      (error) => ctx.onError(error),
-    );
+    this.queue = ownerQueue(ctx, this.jobs, this.pods, (key) => this.sync(key));
     ctx.cluster.store.subscribe((change) => this.observe(change));
   }
 
+  /** A service account that appears lets Jobs waiting for it create their pods. */
   private observe(change: Change): void {
-    const { namespace, name, ownerReferences } = change.object.metadata;
-    if (change.kind === this.jobs) this.queue.add(objectKey(namespace, name));
-    const owner = ownerReferences?.find((r) => r.kind === 'Job' && r.controller);
-    if (change.kind === this.pods && owner) this.queue.add(objectKey(namespace, owner.name));
+    const { namespace } = change.object.metadata;
     if (change.kind === mustKind('ServiceAccount') && change.type === 'ADDED') {
       for (const job of this.ctx.cluster.list(this.jobs, namespace))
         this.queue.add(objectKey(namespace, job.metadata.name));

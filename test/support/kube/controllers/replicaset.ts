@@ -1,9 +1,8 @@
 import { mustKind } from '../kinds.js';
 import type { KubeObject } from '../objects.js';
 import { clone, isOwnedBy, ownerRef } from '../objects.js';
-import type { Change } from '../store.js';
 import type { ControllerContext } from './context.js';
-import { WorkQueue, objectKey, splitKey } from './context.js';
+import { ownerQueue, splitKey, type WorkQueue } from './context.js';
 import type { PodStatus } from './pod-status.js';
 
 interface ReplicaSetSpec {
@@ -26,18 +25,7 @@ export class ReplicaSetController {
   private readonly queue: WorkQueue;
 
   constructor(private readonly ctx: ControllerContext) {
-    this.queue = new WorkQueue(
-      (key) => this.sync(key),
-      (error) => ctx.onError(error),
-    );
-    ctx.cluster.store.subscribe((change) => this.observe(change));
-  }
-
-  private observe(change: Change): void {
-    const { namespace, name, ownerReferences } = change.object.metadata;
-    if (change.kind === this.sets) this.queue.add(objectKey(namespace, name));
-    const owner = ownerReferences?.find((r) => r.kind === 'ReplicaSet' && r.controller);
-    if (change.kind === this.pods && owner) this.queue.add(objectKey(namespace, owner.name));
+    this.queue = ownerQueue(ctx, this.sets, this.pods, (key) => this.sync(key));
   }
 
   private sync(key: string): void {
