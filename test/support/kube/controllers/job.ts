@@ -1,8 +1,9 @@
 import { mustKind } from '../kinds.js';
 import type { JsonObject, KubeObject } from '../objects.js';
-import { clone, isOwnedBy, now, ownerRef } from '../objects.js';
+import { clone, isOwnedBy, now } from '../objects.js';
 import type { Change } from '../store.js';
 import type { ControllerContext } from './context.js';
+import { createOwnedPod } from './owned-pod.js';
 import { objectKey, ownerQueue, splitKey, type WorkQueue } from './context.js';
 import type { Condition, PodSpec, PodStatus } from './pod-status.js';
 import { setCondition } from './pod-status.js';
@@ -207,24 +208,7 @@ export class JobController {
       events.record(job, 'Warning', 'FailedCreate', message, 'job-controller');
       return false;
     }
-    const template = clone(spec.template);
-    const pod = cluster.create(
-      this.pods,
-      namespace,
-      {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: {
-          ...template.metadata,
-          generateName: `${job.metadata.name}-`,
-          namespace,
-          ownerReferences: [ownerRef(job)],
-        },
-        spec: template.spec,
-      },
-      { manager: 'kube-controller-manager' },
-    );
-    events.record(job, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`, 'job-controller');
+    createOwnedPod(this.ctx, job, spec.template, 'job-controller');
     return true;
   }
 

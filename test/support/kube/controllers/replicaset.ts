@@ -1,7 +1,8 @@
 import { mustKind } from '../kinds.js';
 import type { KubeObject } from '../objects.js';
-import { clone, isOwnedBy, ownerRef } from '../objects.js';
+import { clone, isOwnedBy } from '../objects.js';
 import type { ControllerContext } from './context.js';
+import { createOwnedPod } from './owned-pod.js';
 import { ownerQueue, splitKey, type WorkQueue } from './context.js';
 import type { PodStatus } from './pod-status.js';
 
@@ -43,31 +44,7 @@ export class ReplicaSetController {
           !['Succeeded', 'Failed'].includes(String((p.status as PodStatus | undefined)?.phase)),
       );
     for (let i = pods.length; i < spec.replicas; i++) {
-      const template = clone(spec.template);
-      const pod = cluster.create(
-        this.pods,
-        namespace,
-        {
-          apiVersion: 'v1',
-          kind: 'Pod',
-          metadata: {
-            ...template.metadata,
-            generateName: `${rs.metadata.name}-`,
-            namespace,
-            ownerReferences: [ownerRef(rs)],
-          },
-          spec: template.spec,
-        },
-        { manager: 'kube-controller-manager' },
-      );
-      pods.push(pod);
-      events.record(
-        rs,
-        'Normal',
-        'SuccessfulCreate',
-        `Created pod: ${pod.metadata.name}`,
-        'replicaset-controller',
-      );
+      pods.push(createOwnedPod(this.ctx, rs, spec.template, 'replicaset-controller'));
     }
     const surplus = [...pods]
       .sort((a, b) => Number(isReady(a)) - Number(isReady(b)))
