@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -172,6 +172,35 @@ describe('mlops predict', () => {
       expect(res.code, args.join(' ')).toBe(2);
       expect(res.json<{ error: { code: string } }>().error.code, args.join(' ')).toBe(code);
     }
+  });
+
+  it('without --url, a local server that answers at serve.port is used at once: the cluster is not asked', async () => {
+    const project = tempDir('mlops-predict-local-');
+    const home = tempDir('mlops-predict-home-');
+    writeFileSync(
+      path.join(project, 'mlops.config.json'),
+      JSON.stringify({ name: 'iris', serve: { port: Number(new URL(url).port) } }),
+    );
+    // a kubeconfig whose server nothing answers: asking it would load the Kubernetes client
+    mkdirSync(path.join(home, '.kube'));
+    writeFileSync(
+      path.join(home, '.kube', 'config'),
+      'apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters: [{name: k, cluster: {server: "https://127.0.0.1:9"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: {cluster: k, user: u}}]\n',
+    );
+    const res = await runBin(['predict', '--data', JSON.stringify(SETOSA)], {
+      cwd: project,
+      env: { HOME: home },
+      nodeArgs: ['--import', path.join(repoRoot, 'test/support/trace-imports.mjs')],
+    });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/^1\s+setosa/m);
+    expect(res.stderr).not.toContain('Sending to the deployment');
+    const imported = res.stdout.split('\n').filter((l) => l.startsWith('IMPORT '));
+    expect(
+      imported.filter(
+        (l) => l.includes('/node_modules/@kubernetes/') || l.includes('/providers/kubernetes/'),
+      ),
+    ).toEqual([]);
   });
 
   it('the built `mlops predict` loads neither tfjs nor prom-client nor the server', async () => {

@@ -248,10 +248,11 @@ function predictionTable(predictions: readonly ClientPrediction[]): string {
 }
 
 /**
- * Where predict sends without --url: the deployed model's external address when this project has a
- * deployment that exposes one (said on stderr), else the local server of serve.host and serve.port
- * (MLOPS_SERVE_* apply); http://127.0.0.1:8080 outside a project. A wildcard bind address is reached
- * over loopback.
+ * Where predict sends without --url: the local server of serve.host and serve.port (MLOPS_SERVE_* apply;
+ * http://127.0.0.1:8080 outside a project) when one answers there, else the deployed model's external
+ * address when this project has a deployment that exposes one (said on stderr), else the local address
+ * (whose error says to run mlops serve). Local first, so that a running `mlops serve` costs no cluster
+ * lookup (the kubeconfig parser alone is ~0.6 s). A wildcard bind address is reached over loopback.
  */
 async function defaultUrl(ctx: CommandContext): Promise<string> {
   let host = '127.0.0.1';
@@ -266,10 +267,11 @@ async function defaultUrl(ctx: CommandContext): Promise<string> {
     const fromEnv = Number(ctx.process.env.MLOPS_SERVE_PORT);
     if (Number.isInteger(fromEnv) && fromEnv > 0) port = fromEnv;
   }
-  // a local server named in the environment is the one in use: no need to ask the cluster
+  const local = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  // a local server named in the environment, or one that answers, is the one in use
   const { env } = ctx.process;
-  const deployed =
-    loaded && !env.MLOPS_SERVE_PORT && !env.MLOPS_SERVE_HOST ? await deployedUrl(ctx, loaded) : undefined;
+  if (!loaded || env.MLOPS_SERVE_PORT || env.MLOPS_SERVE_HOST || (await answers(host, port))) return local;
+  const deployed = await deployedUrl(ctx, loaded);
   if (deployed) {
     ctx.io.notify(
       info(
@@ -280,7 +282,22 @@ async function defaultUrl(ctx: CommandContext): Promise<string> {
     );
     return deployed.url;
   }
-  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return local;
+}
+
+/** Whether something accepts connections at host:port (refused at once on loopback; bounded otherwise). */
+async function answers(host: string, port: number): Promise<boolean> {
+  const { connect } = await import('node:net');
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: 300 });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('timeout', () => done(false));
+    socket.once('error', () => done(false));
+  });
 }
 
 /** How long predict asks the cluster for a deployed address before it falls back to the local server. */
