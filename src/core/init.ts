@@ -6,6 +6,16 @@ import { awsRegion, registryUri } from '../config/schema.js';
 import { info, type InputRequest, type IoHost } from '../kernel/io-host.js';
 import { packageRoot, packageVersion } from '../kernel/package-root.js';
 import { existingFiles, render, writeFiles, type PlannedFile } from './scaffold.js';
+import {
+  cronProblem,
+  ENVIRONMENT_SETS,
+  IMAGE_REGISTRIES,
+  parseEnvironments,
+  renderWorkflow,
+  TRAIN_ON,
+  type Environment,
+  type WorkflowChoices,
+} from './workflow.js';
 
 export const BUNDLED_DATASETS = ['iris', 'wine', 'breast_cancer'] as const;
 
@@ -18,6 +28,16 @@ export interface InitOptions {
   readonly registry?: string;
   readonly region?: string;
   readonly label?: string;
+  /** The pipeline's choices (.github/workflows/mlops.yml): `ecr` or `ghcr`. */
+  readonly imageRegistry?: string;
+  /** With `ghcr`: the GitHub user or organization that owns the images (ghcr.io/OWNER/…). */
+  readonly githubOwner?: string;
+  /** `staging,production` or `production`. */
+  readonly environments?: string;
+  /** `ci` (train --local on the runner) or `cluster` (a Kubernetes Job). */
+  readonly trainOn?: string;
+  /** A 5-field cron expression for scheduled training; `''` for none. */
+  readonly trainSchedule?: string;
   readonly force?: boolean;
   /**
    * Installs the project's dependencies (the CLI runs `npm install --offline` there). Called only when the
@@ -133,6 +153,124 @@ async function answers(options: InitOptions) {
   return { name, dataset, registry, region };
 }
 
+/** A choice among fixed values: the flag's value, else the person's pick, else (headless) the default. */
+async function choose(
+  io: IoHost,
+  given: string | undefined,
+  question: { message: string; flag: string; choices: readonly { value: string; name: string }[] },
+): Promise<string> {
+  const values = question.choices.map((c) => c.value);
+  const value =
+    given ??
+    (await io.request({ kind: 'select', ...question, default: values[0], headlessAnswer: values[0] }));
+  if (!values.includes(value)) {
+    throw usageError(
+      `${question.flag} "${value}" is not valid.`,
+      'MLOPS_USAGE_E1002',
+      `Use ${values.join(' or ')}.`,
+    );
+  }
+  return value;
+}
+
+const GITHUB_OWNER = /^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){0,38}$/;
+
+/** The owner of ghcr.io/OWNER/… images, lowercase (as GHCR names are). No default: headless needs the flag. */
+async function ghcrOwner(io: IoHost, given: string | undefined): Promise<string> {
+  const validate = (value: string) =>
+    GITHUB_OWNER.test(value.toLowerCase()) || 'a GitHub user or organization name, such as acme';
+  const value =
+    given ??
+    (await io.request({
+      kind: 'input',
+      message: 'GitHub user or organization that owns the images (ghcr.io/OWNER/…)',
+      flag: '--github-owner',
+      validate,
+    }));
+  const valid = validate(value);
+  if (valid !== true) {
+    throw usageError(`--github-owner "${value}" is not valid.`, 'MLOPS_USAGE_E1002', `Use ${valid}.`);
+  }
+  return value.toLowerCase();
+}
+
+/** The answers that shape the CI/CD pipeline (and, for GHCR, the image repositories). */
+async function pipelineAnswers(options: InitOptions, name: string, region: string) {
+  const { io } = options;
+  const imageRegistry = (await choose(io, options.imageRegistry, {
+    message: 'Container registry for the images',
+    flag: '--image-registry',
+    choices: [
+      { value: IMAGE_REGISTRIES[0], name: 'ECR — Amazon Elastic Container Registry, next to the cluster' },
+      {
+        value: IMAGE_REGISTRIES[1],
+        name: "GHCR — GitHub's registry, pushed with the workflow's GITHUB_TOKEN",
+      },
+    ],
+  })) as WorkflowChoices['imageRegistry'];
+  const githubOwner = imageRegistry === 'ghcr' ? await ghcrOwner(io, options.githubOwner) : undefined;
+  // The flag may list the environments in any order.
+  const givenEnvironments =
+    options.environments === undefined
+      ? undefined
+      : (parseEnvironments(options.environments)?.join(',') ?? options.environments);
+  const environments = await choose(io, givenEnvironments, {
+    message: 'Deployment environments',
+    flag: '--environments',
+    choices: [
+      { value: ENVIRONMENT_SETS[0], name: 'staging, then production (promoted after approval)' },
+      { value: ENVIRONMENT_SETS[1], name: 'production only' },
+    ],
+  });
+  const trainOn = (await choose(io, options.trainOn, {
+    message: 'Where the pipeline trains',
+    flag: '--train-on',
+    choices: [
+      { value: TRAIN_ON[1], name: 'cluster — a Kubernetes Job runs the training image' },
+      { value: TRAIN_ON[0], name: 'ci — mlops train --local on the GitHub runner' },
+    ],
+  })) as WorkflowChoices['trainOn'];
+  const trainSchedule = (
+    await ask(io, options.trainSchedule, {
+      message: 'Scheduled training, a cron expression in UTC (empty: none)',
+      flag: '--train-schedule',
+      default: '',
+      validate: (value) => {
+        const problem = value.trim() === '' ? undefined : cronProblem(value);
+        return problem === undefined || `a 5-field cron expression in UTC such as "0 3 * * 1" (${problem})`;
+      },
+    })
+  ).trim();
+  const choices: WorkflowChoices = {
+    name,
+    region,
+    imageRegistry,
+    environments: environments.split(',') as Environment[],
+    trainOn,
+    ...(trainSchedule ? { trainSchedule } : {}),
+  };
+  return { choices, githubOwner };
+}
+
+/**
+ * The config's `environments`: production as before, and with staging a section that serves the alias
+ * "staging" from a namespace of its own, which the pipeline's staging deploy uses (`--env staging`).
+ */
+function environmentsSection(environments: readonly Environment[]): string {
+  const sections: Record<string, unknown> = {
+    ...(environments.includes('staging')
+      ? {
+          staging: {
+            serve: { alias: 'staging' },
+            cluster: { servingNamespace: 'serving-staging', replicas: 1 },
+          },
+        }
+      : {}),
+    production: { cluster: { replicas: 3 }, infra: { natPerAz: true } },
+  };
+  return JSON.stringify(sections, null, 2).replace(/\n/g, '\n  ');
+}
+
 /** The data section and files for a dataset choice: a bundled name, `synthetic`, or a CSV path. */
 async function dataFor(dataset: string, label: string | undefined, dir: string) {
   if (dataset === 'synthetic') return { data: { source: 'synthetic' }, files: [] as PlannedFile[] };
@@ -177,6 +315,7 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
   }
   const dependency = mlopsDependency(dir);
   const { name, dataset, registry, region } = await answers(options);
+  const { choices, githubOwner } = await pipelineAnswers(options, name, region);
   const { data, files: dataFiles } = await dataFor(dataset, options.label, dir);
   const templates = path.join(packageRoot(), 'templates');
   const values = {
@@ -186,7 +325,8 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
     data: JSON.stringify(data),
     dataSource: data.source,
     label: options.label ?? 'the last column',
-    imagePrefix: name,
+    imagePrefix: githubOwner ? `ghcr.io/${githubOwner}/${name}` : name,
+    environments: environmentsSection(choices.environments),
     mlopsDependency: dependency,
     predictExample: predictExample(data.source),
   };
@@ -200,7 +340,7 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
     { path: 'training/Dockerfile', content: await read('training/Dockerfile') },
     { path: 'serving/server.mjs', content: await read('serving/server.mjs') },
     { path: 'serving/Dockerfile', content: await read('serving/Dockerfile') },
-    { path: '.github/workflows/mlops.yml', content: await read('workflows/mlops.yml') },
+    { path: '.github/workflows/mlops.yml', content: await renderWorkflow(choices) },
     // Last: a directory with a config is a project, so it must only appear once everything else is there.
     { path: 'mlops.config.json', content: await read('project/mlops.config.json.tmpl') },
   ];

@@ -50,6 +50,16 @@ describe.skipIf(noScript !== undefined)(`on a terminal${noScript ? ` (skipped: $
     pty.write('\r'); // the default
     await pty.waitFor(/AWS region/);
     pty.write('eu-west-1\r');
+    // The pipeline's questions (test/cli/init-workflow-tty.test.ts answers them): the defaults here.
+    for (const question of [
+      /Container registry/,
+      /Deployment environments/,
+      /Where the pipeline trains/,
+      /Scheduled training/,
+    ]) {
+      await pty.waitFor(question);
+      pty.write('\r');
+    }
     expect(await pty.exited, pty.output()).toBe(0);
     const config = JSON.parse(readFileSync(path.join(root, 'asked', 'mlops.config.json'), 'utf8')) as Record<
       string,

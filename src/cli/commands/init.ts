@@ -6,6 +6,11 @@ interface InitFlags {
   registry?: string;
   region?: string;
   label?: string;
+  imageRegistry?: string;
+  githubOwner?: string;
+  environments?: string;
+  trainOn?: string;
+  trainSchedule?: string;
   force?: boolean;
 }
 
@@ -22,11 +27,23 @@ export default defineCommand<InitFlags>({
     { flags: '--label <column>', description: 'label column (default: the last column)' },
     { flags: '--registry <uri>', description: 'model registry: file://PATH or s3://BUCKET/PREFIX' },
     { flags: '--region <region>', description: 'AWS region (default: us-east-1)' },
+    { flags: '--image-registry <ecr|ghcr>', description: "the pipeline's image registry (default: ecr)" },
+    { flags: '--github-owner <owner>', description: 'with ghcr: the owner of ghcr.io/OWNER/… images' },
+    {
+      flags: '--environments <list>',
+      description: 'deploy environments: staging,production (default) or production',
+    },
+    {
+      flags: '--train-on <cluster|ci>',
+      description: 'the pipeline trains as a Kubernetes Job (cluster, default) or on the runner (ci)',
+    },
+    { flags: '--train-schedule <cron>', description: 'also train on this schedule (5-field cron, UTC)' },
     { flags: '--force', description: 'overwrite existing files' },
   ],
   examples: [
     'mlops init my-model',
     'mlops init . --yes --name churn --dataset data/churn.csv --label churned',
+    'mlops init . --yes --image-registry ghcr --github-owner acme --train-on ci --train-schedule "0 3 * * 1"',
   ],
   async handler(ctx, [dir], flags) {
     const path = await import('node:path');
