@@ -169,7 +169,7 @@ describe.skipIf(prometheusMissing !== undefined)(
         const answer = await prometheus.query(q.expr);
         expect(answer, `${q.panel} ${q.refId}: ${q.expr}`).toMatchObject({ status: 'success' });
         if (!MAY_BE_EMPTY.test(q.expr) && answer.data?.result.length === 0)
-          empty.push(`${q.panel} ${q.refId}`);
+          noData.push(`${q.panel} ${q.refId}`);
       }
       expect(noData).toEqual([]);
       expect(queries.filter((q) => !MAY_BE_EMPTY.test(q.expr)).length).toBeGreaterThanOrEqual(12);
