@@ -21,8 +21,13 @@
 //   - then 1,000 rows per request (10 connections): rows/s, p50 and p99 of the bare server answering the
 //     app's 1,000-row answer (pinned), of one worker (pinned) and of two workers (not pinned).
 //
+//   - drift tracking (issue 12): one worker (pinned) with serve.driftWindow at its default (5,000) and
+//     with 0 (off, through a second config file beside the first), in the same round, 50 connections,
+//     1 row per request, the same rows for both (the 150 iris rows in turn, so that every bin is hit).
+//
 // Targets (issue 13): two workers ≥ 1.5 × one worker on single-row requests; ≥ 1,000,000 rows/s at
-// 1,000 rows per request with p99 ≤ 4 × p50; one worker ≥ 1.0 × the bare server.
+// 1,000 rows per request with p99 ≤ 4 × p50; one worker ≥ 1.0 × the bare server. Issue 12: drift
+// tracking costs ≤ 5 % of the requests per second (on / off ≥ 0.95).
 //
 // Options: --duration S (default 10), --connections N (50), --rounds N (3), --json.
 import autocannon from 'autocannon';
@@ -97,6 +102,10 @@ async function main() {
       .split('\n')
       .slice(1)
       .map((l) => l.split(',').slice(0, 4).map(Number));
+    const irisBodies = iris.map((r) => JSON.stringify({ instances: [r] }));
+    const noDriftConfig = path.join(dir, 'mlops.nodrift.json');
+    const config = JSON.parse(readFileSync(path.join(dir, 'mlops.config.json'), 'utf8'));
+    writeFileSync(noDriftConfig, JSON.stringify({ ...config, serve: { ...config.serve, driftWindow: 0 } }));
     const thousand = JSON.stringify({
       instances: Array.from({ length: 1000 }, (_, i) => iris[i % iris.length]),
     });
@@ -120,6 +129,8 @@ async function main() {
       app: { argv: serve(1), pinned: true },
       shared1: { argv: serve(1), pinned: false },
       workers2: { argv: serve(2), pinned: false },
+      driftOn: { argv: serve(1), pinned: true },
+      driftOff: { argv: [...serve(1), '--config', noDriftConfig], pinned: true },
     };
     const measure = async (kind, body, conns, label) => {
       const { argv, pinned } = kinds[kind];
@@ -129,7 +140,7 @@ async function main() {
         const load = { url: `${server.url}/predict`, body, connections: conns };
         await cannon({ ...load, duration: 2 }); // warm-up: JIT, connection set-up
         log(
-          `${label}: ${conns} connections, ${body === one ? '1 row' : '1,000 rows'} per request, ${duration} s …`,
+          `${label}: ${conns} connections, ${body === thousand ? '1,000 rows' : '1 row'} per request, ${duration} s …`,
         );
         const cpu = treeCpuSeconds(server.pid);
         const result = summary(await cannon({ ...load, duration }));
@@ -140,12 +151,14 @@ async function main() {
       }
     };
 
-    const results = { bare: [], app: [], shared1: [], workers2: [], batch: [] };
+    const results = { bare: [], app: [], shared1: [], workers2: [], batch: [], driftOn: [], driftOff: [] };
     for (let round = 0; round < rounds; round += 1) {
       results.bare.push(await measure('bare', one, connections, 'bare'));
       results.app.push(await measure('app', one, connections, 'app, 1 worker'));
       results.shared1.push(await measure('shared1', one, connections, 'app, 1 worker, not pinned'));
       results.workers2.push(await measure('workers2', one, connections, 'app, 2 workers, not pinned'));
+      results.driftOn.push(await measure('driftOn', irisBodies, connections, 'app, drift tracking on'));
+      results.driftOff.push(await measure('driftOff', irisBodies, connections, 'app, drift tracking off'));
     }
     {
       const server = await start(serve(1), dir, pin);
@@ -177,6 +190,12 @@ async function main() {
       ratio: ratio(results.workers2[i].rps, one1.rps),
     }));
     const workersMiddle = [...workerRounds].sort((x, y) => x.ratio - y.ratio)[Math.floor(rounds / 2)];
+    const driftRounds = results.driftOn.map((on, i) => ({
+      on,
+      off: results.driftOff[i],
+      ratio: ratio(on.rps, results.driftOff[i].rps),
+    }));
+    const driftMiddle = [...driftRounds].sort((x, y) => x.ratio - y.ratio)[Math.floor(rounds / 2)];
     const best = batches.workers2.rowsPerSecond >= batches.app.rowsPerSecond ? batches.workers2 : batches.app;
     const targets = {
       oneWorkerVsBare: { target: '≥ 1.0', value: middle.ratio, met: middle.ratio >= 1.0 },
@@ -191,6 +210,7 @@ async function main() {
         value: ratio(best.p99, best.p50),
         met: best.p99 <= 4 * best.p50,
       },
+      driftOnVsOff: { target: '≥ 0.95', value: driftMiddle.ratio, met: driftMiddle.ratio >= 0.95 },
     };
     const report = {
       setup: {
@@ -221,6 +241,17 @@ async function main() {
         two: workersMiddle.two,
       },
       batch: { rowsPerRequest: 1000, connections: 10, ...batches },
+      drift: {
+        rounds: driftRounds,
+        ratio: driftMiddle.ratio,
+        on: driftMiddle.on,
+        off: driftMiddle.off,
+        // Server CPU per request with tracking over without (1.0: free).
+        cpuRatio: ratio(
+          median(driftRounds.map((r) => r.on.cpuUsPerRequest)),
+          median(driftRounds.map((r) => r.off.cpuUsPerRequest)),
+        ),
+      },
       target: { ratio: 1.0, p99Ms: 10, errors: 0 },
       targets,
     };
@@ -261,12 +292,20 @@ async function main() {
       console.log(rowsLine('bare (1,000-row answer)', batches.bare));
       console.log(rowsLine('app, 1 worker (pinned)', batches.app));
       console.log(rowsLine('app, 2 workers (not pinned)', batches.workers2));
+      console.log(
+        '\nDrift tracking on (serve.driftWindow 5000) against off (0), 1 worker pinned, the iris rows:',
+      );
+      driftRounds.forEach((r, i) =>
+        console.log(`round ${i + 1}  on ${line(r.on)}  |  off ${line(r.off)}  |  on/off ${r.ratio}`),
+      );
+      if (report.drift.cpuRatio) console.log(`server CPU per request on/off: ${report.drift.cpuRatio}`);
       const mark = (t) => `${t.value} (target ${t.target}) ${t.met ? 'met' : 'NOT met'}`;
       console.log('\nTargets:');
       console.log(`  1 worker / bare, 1 row per request:     ${mark(targets.oneWorkerVsBare)}`);
       console.log(`  2 workers / 1 worker, 1 row per request: ${mark(targets.twoWorkersVsOne)}`);
       console.log(`  rows/s at 1,000 rows per request:        ${mark(targets.batchRowsPerSecond)}`);
       console.log(`  p99 / p50 at 1,000 rows per request:     ${mark(targets.batchP99OverP50)}`);
+      console.log(`  drift tracking on / off, 1 row:          ${mark(targets.driftOnVsOff)}`);
       console.log(`→ ${report.met ? 'all met' : 'NOT all met'}`);
     }
   } finally {
@@ -370,12 +409,13 @@ function post(url, body) {
   return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
 }
 
+/** `body`: one request body, or a list that every connection sends in turn. */
 function cannon({ url, body, connections, duration }) {
   return autocannon({
     url,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body,
+    ...(Array.isArray(body) ? { requests: body.map((b) => ({ body: b })) } : { body }),
     connections,
     duration,
     pipelining: 1,

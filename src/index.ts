@@ -29,8 +29,25 @@ export type { AliasRecord, HistoryRecord, VersionManifest, VersionSummary } from
 export { initProject, type InitOptions, type InitResult } from './core/init.js';
 export { trainLocal, type TrainLocalOptions, type TrainResult } from './core/train.js';
 export { promote, rollback, type AliasChangeResult } from './core/promote.js';
+export { measureDrift, type DriftOptions, type DriftResult, type FeatureDrift } from './core/drift.js';
 export { quickstart, type QuickstartOptions, type QuickstartResult } from './core/quickstart.js';
 export { openCluster, type OpenClusterOptions } from '../providers/kubernetes/cluster-factory.js';
+export {
+  ensureEcrRepository,
+  isInsecureRegistry,
+  openImageRegistry,
+  type OpenImageRegistryOptions,
+} from '../providers/images/registry-factory.js';
+export { formatImageReference, parseImageReference, type ImageReference } from './core/image-reference.js';
+export type {
+  BlobReader,
+  BlobSource,
+  Descriptor,
+  FetchedManifest,
+  ImageRegistryClient,
+  Platform,
+  PushProgress,
+} from './core/ports/image-registry.js';
 export type {
   ApplyOptions,
   ClusterClient,

@@ -2,6 +2,7 @@ import os from 'node:os';
 import type { Readable } from 'node:stream';
 import type { LoadConfigOptions, LoadedConfig } from '../config/load.js';
 import type { ClusterClient } from '../core/ports/cluster.js';
+import type { ImageRegistryClient } from '../core/ports/image-registry.js';
 import type { ModelRegistry } from '../core/registry.js';
 import type { CliIoHost } from './io-host.js';
 import type { OutStream, Style } from './terminal.js';
@@ -46,6 +47,11 @@ export interface CommandContext {
    * (doctor when it does not load), MLOPS_KUBE_CONTEXT or the current-context.
    */
   cluster(loaded?: LoadedConfig, context?: string): Promise<ClusterClient>;
+  /**
+   * The client of the image registry at `host` (`ghcr.io`, `127.0.0.1:5000`): plain HTTP for loopback and
+   * MLOPS_INSECURE_REGISTRIES hosts; credentials are looked up when the registry first challenges.
+   */
+  imageRegistry(host: string): Promise<ImageRegistryClient>;
   /** Reads an `s3://` data file with the configuration's S3 settings (the registry's endpoint, region). */
   readData(loaded: LoadedConfig, uri: string): Promise<Uint8Array>;
   /** `npm install` (offline) in a project that init just made. */
@@ -53,6 +59,12 @@ export interface CommandContext {
   /** Who is acting, for manifests and alias history. */
   actor(): string;
 }
+
+/** Whether this runs in CI (`CI` set to anything but empty, false or 0): nothing may prompt or open. */
+export const isCi = (env: CliEnv['env']): boolean => {
+  const ci = env.CI;
+  return ci !== undefined && ci !== '' && ci !== 'false' && ci !== '0';
+};
 
 export function actorName(env: CliEnv['env']): string {
   if (env.GITHUB_ACTOR) return `${env.GITHUB_ACTOR} (github-actions)`;

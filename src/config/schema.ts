@@ -91,6 +91,15 @@ export const serveSchema = z
       .describe(
         'Server processes sharing the port; "auto": the container\'s CPU limit (cgroup cpu.max), at least 1.',
       ),
+    driftWindow: z
+      .number()
+      .int()
+      .min(0)
+      .max(1_000_000)
+      .default(5000)
+      .describe(
+        'Recent rows each server process compares with the training baseline (ml_feature_drift); 0 turns drift tracking off.',
+      ),
   })
   .describe('The serving app (mlops serve and the serving image).');
 
@@ -114,6 +123,12 @@ export const imagesSchema = z
     serving: imageSchema.optional(),
     base: z.string().min(1).default('node:22-bookworm-slim').describe('Base image of both images.'),
     builder: z.enum(['auto', 'docker', 'buildah', 'oci']).default('auto'),
+    createRepositories: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Create missing ECR repositories before a push (scan on push on); other registries are not touched.',
+      ),
   })
   .describe('Container images.');
 

@@ -1,11 +1,13 @@
 import type { BackendPreference } from '../ml/backend.js';
+import { BASELINE_JSON, decodeBaseline } from '../ml/baseline.js';
 import type { ModelSource } from '../serving/model-source.js';
 import type { ModelRegistry } from './registry.js';
 
 /**
  * Models from a registry: every artifact is verified against its manifest's sha256 (registry.load)
- * before tfjs sees it. tfjs is imported here, lazily, so that the HTTP parts load without it. The
- * predictor does not check rows: the serving input layer has (src/serving/inputs.ts).
+ * before tfjs sees it; the training baseline (drift) comes along when the version has one. tfjs is
+ * imported here, lazily, so that the HTTP parts load without it. The predictor does not check rows:
+ * the serving input layer has (src/serving/inputs.ts).
  */
 export function registrySource(
   registry: ModelRegistry,
@@ -23,7 +25,8 @@ export function registrySource(
         backend: options.backend ?? 'auto',
         checkRows: false,
       });
-      return { version, predictor };
+      const baseline = decodeBaseline(artifacts[BASELINE_JSON]);
+      return { version, predictor, ...(baseline ? { baseline } : {}) };
     },
   };
 }

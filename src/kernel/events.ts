@@ -47,6 +47,7 @@ export const EVENTS = {
   'gc-removed': 'gc removed (or with --dry-run would remove) a version',
   'gc-removed-incomplete': 'gc removed a version abandoned mid-write',
   'gc-skipped': 'gc could not remove a version (it stays)',
+  report: 'models report wrote its HTML file: {path, bytes, versions, opened}',
   // serving
   serving: 'the server listens and serves a version: {url, model, version, alias, backend, engine, pid}',
   reloaded: 'hot reload swapped in a new version: {from, to}',
@@ -54,6 +55,8 @@ export const EVENTS = {
   'poll-failed': 'the alias could not be read this time; polling goes on',
   'request-failed': 'a request failed inside the server (answered 500)',
   stopped: 'the server stopped: {reason, drained, requests}',
+  drift:
+    'warning: features of the served window passed PSI 0.2 (at most once a minute each): {model, version, rows, features: [{feature, psi}], predictions}',
   // predict
   'ignored-columns': 'predict --file dropped columns the model does not use (e.g. the label)',
   'version-changed': 'the served version changed while predict --file was sending batches',
@@ -77,6 +80,13 @@ export const EVENTS = {
     'the S3-compatible server lacks an operation, so bootstrap could not read or set a setting: {setting, operation}',
   'config-updated': 'infra bootstrap --write-config wrote infra.state into the config file: {file, path}',
   'bootstrap-declined': 'infra bootstrap was declined at the confirmation: nothing was changed',
+  // build
+  layer:
+    'build pushed a blob or found it there: {repository, digest, size, label, action: uploaded|mounted|exists}',
+  pushed: 'build pushed an image and its tags: {image, digest, tags, builder, seconds, blobs}',
+  built: 'build wrote an image without pushing it: {image, digest, tags, builder, seconds, location}',
+  'build-plan': 'build --dry-run: what it would build and push: {image, tags, builder, digest, layers}',
+  'build-tool': 'one line of buildah or docker output while build runs it (debug, shown with --verbose)',
 } as const;
 
 export type EventName = keyof typeof EVENTS;

@@ -6,7 +6,8 @@ export const MESSAGES = {
   // usage and configuration (exit 2)
   MLOPS_USAGE_E1001: 'a required answer was not given and nothing may prompt (headless)',
   MLOPS_USAGE_E1002: 'an argument or flag has an invalid value',
-  MLOPS_USAGE_E1003: 'the command belongs to a part of mlops that has not landed yet',
+  MLOPS_USAGE_E1003:
+    '(retired: every command has landed) the command belonged to a part of mlops not landed yet',
   MLOPS_USAGE_E1004: 'a file would be overwritten without --force',
   MLOPS_USAGE_E1005: 'a directory was expected and a file was given (init DIR, --config)',
   MLOPS_USAGE_E1010: 'a version or alias name contains a path separator or is "." or ".." (path traversal)',
@@ -120,6 +121,33 @@ export const MESSAGES = {
   MLOPS_CLUSTER_E7131: 'no AWS credentials were found to sign an EKS token (the standard AWS chain is empty)',
   MLOPS_CLUSTER_E7132: 'infra kubeconfig found no cluster outputs: the cluster stack is not applied yet',
   MLOPS_CLUSTER_E7133: 'the kubeconfig to merge into is not YAML or not a kubeconfig; it was left untouched',
+  // images: registry
+  MLOPS_IMAGE_E7401: 'an image reference is malformed (host, repository, tag or digest)',
+  MLOPS_IMAGE_E7402: 'the image registry cannot be reached (connection refused, DNS, TLS, timeout)',
+  MLOPS_IMAGE_E7403: 'the image registry rejected the credentials mlops found for it (401)',
+  MLOPS_IMAGE_E7404: 'the image registry denied the operation to these credentials (403)',
+  MLOPS_IMAGE_E7405: 'the image registry needs credentials and none were found for its host',
+  MLOPS_IMAGE_E7406: 'the image manifest or tag does not exist in the registry (404)',
+  MLOPS_IMAGE_E7407: 'a blob (layer or config) does not exist in the registry (404)',
+  MLOPS_IMAGE_E7408: 'the content the registry returned or stored does not match its digest',
+  MLOPS_IMAGE_E7409: 'the registry rejected an upload or a manifest (4xx)',
+  MLOPS_IMAGE_E7410: 'the registry failed (5xx after retries) or answered something unexpected',
+  MLOPS_IMAGE_E7411: 'the docker config.json cannot be read as JSON, so registry credentials cannot be found',
+  MLOPS_IMAGE_E7412: 'the docker credential helper named in config.json is not installed',
+  MLOPS_IMAGE_E7413: 'the docker credential helper failed or answered something that is not credentials',
+  MLOPS_IMAGE_E7414: 'ECR GetAuthorizationToken failed (AWS credentials, permissions, region)',
+  MLOPS_IMAGE_E7415: 'creating the ECR repository failed (permissions, name, region)',
+  // images: build
+  MLOPS_IMAGE_E7430: 'the base image (images.base) does not exist in its registry',
+  MLOPS_IMAGE_E7431: 'the base image manifest has no config (not an OCI or Docker v2 schema 2 image)',
+  MLOPS_IMAGE_E7432: 'a --platform value is not OS/ARCH[/VARIANT]',
+  MLOPS_IMAGE_E7433: 'the base image has no image for a requested platform (nothing was pushed)',
+  MLOPS_IMAGE_E7434: 'no tag for the image: not a git work tree with a commit and no --tag',
+  MLOPS_IMAGE_E7435: 'images.<role>.repository is not set, so build has nowhere to push',
+  MLOPS_IMAGE_E7436: 'the project lacks a file the image needs (entry point, or mlops in node_modules)',
+  MLOPS_IMAGE_E7437: 'the image builder tool (buildah, docker) is not installed',
+  MLOPS_IMAGE_E7438: 'the image builder tool (buildah, docker) failed',
+  MLOPS_IMAGE_E7439: 'a --tag value is not a valid image tag',
   // interruption and internal
   MLOPS_INTERRUPTED: 'the operation was interrupted (exit 130)',
   MLOPS_INTERNAL_E9000: 'an unexpected error; a bug in mlops',
@@ -132,6 +160,16 @@ export const MESSAGES = {
   MLOPS_SERVE_E8006: 'the server cannot listen on the host and port',
   MLOPS_SERVE_E8007: 'the rows file for predict lacks a column the model needs (the message names it)',
   MLOPS_SERVE_E8008: 'the predict --out file cannot be written (unknown type, or the path is not writable)',
+  // reports
+  MLOPS_REPORT_E5701: 'the models report --out file cannot be written (the message names the path and why)',
+  MLOPS_REPORT_E5702: "a version's metrics.json is not a JSON object, so models report cannot draw it",
+  MLOPS_REPORT_E5703: 'models report found no version of the model to report on',
+  MLOPS_REPORT_E5704: 'models report --compare names the same version as the one reported on',
+  // drift
+  MLOPS_DRIFT_E5601: 'the version has no training baseline (trained before mlops stored baselines)',
+  MLOPS_DRIFT_E5602: 'the drift --data CSV lacks a feature column the model needs (the message names it)',
+  MLOPS_DRIFT_E5603:
+    'the drift --data CSV cannot be read, has no rows, or holds a value that is not a number',
 } as const;
 
 export type MessageCode = keyof typeof MESSAGES;

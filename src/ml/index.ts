@@ -48,3 +48,11 @@ export {
   type Preprocessing,
 } from './artifacts.js';
 export { loadPredictor, type LoadPredictorOptions, type Prediction, type Predictor } from './predictor.js';
+export {
+  BASELINE_JSON,
+  decodeBaseline,
+  type Baseline,
+  type FeatureBaseline,
+  type PredictionBaseline,
+} from './baseline.js';
+export { psiOfCounts, driftVerdict, PSI_DRIFT, PSI_FLOOR, type DriftVerdict } from './psi.js';

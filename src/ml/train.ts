@@ -11,6 +11,7 @@ import {
   type Preprocessing,
 } from './artifacts.js';
 import { activeBackend, loadTf, type Tf } from './backend.js';
+import { BASELINE_JSON, classBaseline, encodeBaseline, trainingBaseline, valueBaseline } from './baseline.js';
 import type { Dataset } from './dataset.js';
 import {
   argmaxRow,
@@ -43,7 +44,7 @@ export interface TrainOptions {
 }
 
 export interface TrainedModel {
-  /** model.json, weights.bin and preprocessing.json. */
+  /** model.json, weights.bin, preprocessing.json and baseline.json. */
   readonly artifacts: Artifacts;
   readonly metrics: Metrics;
   readonly backend: string;
@@ -214,16 +215,12 @@ async function fit(dataset: Dataset, params: TrainParams, options: TrainOptions)
     const trainingSeconds = (performance.now() - started) / 1000;
 
     const values = predictValues(tf, model, xVal, outputs);
+    const predicted = yVal.map((_, r) =>
+      classification ? argmaxRow(values, r, outputs) : unscale(values[r] as number, target),
+    );
     const measured = classification
-      ? classificationMetrics(
-          yVal,
-          yVal.map((_, r) => argmaxRow(values, r, outputs)),
-          classes,
-        )
-      : regressionMetrics(
-          yVal,
-          yVal.map((_, r) => unscale(values[r] as number, target)),
-        );
+      ? classificationMetrics(yVal, predicted, classes)
+      : regressionMetrics(yVal, predicted);
     const metrics: Metrics = {
       task: dataset.task,
       ...measured,
@@ -240,7 +237,18 @@ async function fit(dataset: Dataset, params: TrainParams, options: TrainOptions)
       ...(classification ? { classes } : { target }),
       scaler,
     });
-    const artifacts = { ...(await saveModel(tf, model)), [PREPROCESSING_JSON]: encodePreprocessing(prep) };
+    const baseline = trainingBaseline({
+      x: dataset.x,
+      features: dataset.features,
+      trainRows: split.train,
+      predictions: classification ? classBaseline(classes, predicted) : valueBaseline(predicted),
+      validationRows: split.validation.length,
+    });
+    const artifacts = {
+      ...(await saveModel(tf, model)),
+      [PREPROCESSING_JSON]: encodePreprocessing(prep),
+      [BASELINE_JSON]: encodeBaseline(baseline),
+    };
     return { artifacts, metrics, backend };
   } finally {
     for (const r of resources.reverse()) r.dispose();

@@ -4,6 +4,7 @@ import { MlopsError } from '../kernel/errors.js';
 import { info, type IoHost } from '../kernel/io-host.js';
 import type { Prediction } from '../ml/predictor.js';
 import { AliasFollower, type PollOutcome } from './hot-reload.js';
+import { DRIFT_WARN_INTERVAL_MS, driftAlarm } from './drift-alarm.js';
 import { createHttpAdapter, type InjectRequest, type InjectResponse } from './http-adapter.js';
 import { messageOf, notFound } from './http-error.js';
 import { ServingMetrics } from './metrics.js';
@@ -19,7 +20,7 @@ import { ServedModel } from './served-model.js';
 
 export type ServingLimits = Pick<
   ServeConfig,
-  'maxBatchSize' | 'maxBatchWaitMs' | 'maxBodyBytes' | 'pollIntervalSeconds'
+  'maxBatchSize' | 'maxBatchWaitMs' | 'maxBodyBytes' | 'pollIntervalSeconds' | 'driftWindow'
 >;
 
 /** The defaults of the `serve` section of the config schema, for library users who pass none. */
@@ -28,6 +29,7 @@ const DEFAULT_LIMITS: ServingLimits = {
   maxBatchWaitMs: 2,
   maxBodyBytes: 1_048_576,
   pollIntervalSeconds: 10,
+  driftWindow: 5000,
 };
 
 export interface ServingAppOptions {
@@ -134,7 +136,7 @@ export function createServingApp(options: ServingAppOptions): ServingApp {
 
   const swapTo = async (version: string): Promise<void> => {
     const loaded = await source.load(version);
-    const next = new ServedModel(source.model, loaded, batching, countPredictions);
+    const next = new ServedModel(source.model, loaded, batching, countPredictions, limits.driftWindow);
     try {
       next.warmUp(limits.maxBatchSize);
     } catch (error) {
@@ -143,6 +145,12 @@ export function createServingApp(options: ServingAppOptions): ServingApp {
     }
     if (slot.swap(next)) metrics.setModel(source.model, version);
   };
+
+  // Drift: the gauges read the current model's window (a swap starts an empty one); the serve log warns
+  // when a feature passes PSI 0.2, looked at on every scrape and once a minute without one.
+  metrics.trackDrift(() => slot.current?.drift?.snapshot(), driftAlarm(io, source.model));
+  let driftTimer: NodeJS.Timeout | undefined;
+  const stopDriftTimer = () => clearInterval(driftTimer);
 
   const follower = new AliasFollower({
     intervalMs: limits.pollIntervalSeconds * 1000,
@@ -231,11 +239,16 @@ export function createServingApp(options: ServingAppOptions): ServingApp {
       const version = await source.resolve(options.ref);
       await swapTo(version);
       if (!options.pinned && limits.pollIntervalSeconds > 0) follower.start();
+      if (limits.driftWindow > 0) {
+        driftTimer = setInterval(() => metrics.driftReport(), DRIFT_WARN_INTERVAL_MS);
+        driftTimer.unref();
+      }
       return status();
     },
     poll: () => follower.poll(),
     beginDrain() {
       draining = true;
+      stopDriftTimer();
       void follower.stop();
     },
     async stop() {
@@ -243,6 +256,7 @@ export function createServingApp(options: ServingAppOptions): ServingApp {
       // Closed first: no request acquires the model from now on, and a reload finishing meanwhile is
       // dropped; the model is freed once its in-flight requests are done.
       slot.close();
+      stopDriftTimer();
       await follower.stop();
     },
   };

@@ -1,4 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
+import { registerDriftMetrics } from './drift-metrics.js';
+import { driftReport, type DriftCounts, type DriftReport } from './drift-window.js';
 
 /** Request latency buckets: sub-millisecond answers of a batched small model up to slow big batches. */
 const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -30,6 +32,7 @@ export class ServingMetrics {
   readonly reloads: Counter<'result'>;
   private served: { model: string; version: string } | undefined;
   private renderer: (() => Promise<string>) | undefined;
+  private drift: { counts: () => DriftCounts | undefined; seen?: (report: DriftReport) => void } | undefined;
 
   constructor(options: { readonly defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -81,6 +84,7 @@ export class ServingMetrics {
       labelNames: ['result'] as const,
       registers,
     });
+    registerDriftMetrics(this.registry, () => this.driftReport());
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
     // Both results exist from the start, so that rate() and alerts see 0 rather than no series.
     this.reloads.inc({ result: 'success' }, 0);
@@ -110,6 +114,26 @@ export class ServingMetrics {
     if (this.served) this.modelInfo.remove(this.served.model, this.served.version);
     this.modelInfo.set({ model, version }, 1);
     this.served = { model, version };
+  }
+
+  /**
+   * Where the drift gauges read the current window (the served model's), and who sees every report
+   * computed from it (the serve log's warning).
+   */
+  trackDrift(counts: () => DriftCounts | undefined, seen?: (report: DriftReport) => void): void {
+    this.drift = { counts, seen };
+  }
+
+  /** The current window's counts (what a pool worker sends the primary). */
+  driftCounts(): DriftCounts | undefined {
+    return this.drift?.counts();
+  }
+
+  /** PSI of the current window now; undefined while it is empty or the model has no baseline. */
+  driftReport(): DriftReport | undefined {
+    const report = driftReport(this.driftCounts());
+    if (report !== undefined) this.drift?.seen?.(report);
+    return report;
   }
 
   reloadResult(result: 'success' | 'error'): void {

@@ -1,8 +1,11 @@
+import type { Baseline } from '../ml/baseline.js';
 import type { Predictor } from '../ml/predictor.js';
 
 export interface LoadedModel {
   readonly version: string;
   readonly predictor: Predictor;
+  /** The training baseline (baseline.json); absent for versions trained before baselines existed. */
+  readonly baseline?: Baseline;
 }
 
 /** Where served models come from: the registry in production (core/serve.ts), anything in unit tests. */

@@ -1,5 +1,6 @@
 import type { Prediction, Predictor } from '../ml/predictor.js';
 import { MicroBatcher, type BatcherOptions, type Row } from './batcher.js';
+import { DriftWindow } from './drift-window.js';
 import type { LoadedModel } from './model-source.js';
 
 /**
@@ -10,6 +11,9 @@ export class ServedModel {
   readonly version: string;
   readonly predictor: Predictor;
   readonly batcher: MicroBatcher<Prediction>;
+  /** The recent rows against the training baseline; undefined without a baseline or with drift off. */
+  readonly drift: DriftWindow | undefined;
+  readonly hasBaseline: boolean;
   private disposed = false;
 
   constructor(
@@ -18,12 +22,21 @@ export class ServedModel {
     batching: BatcherOptions,
     /** Sees every batch's predictions (ml_predictions_total), once per batch rather than per request. */
     onPredictions?: (predictions: readonly Prediction[]) => void,
+    /** Rows of the drift window (serve.driftWindow); 0 turns drift tracking off. */
+    driftWindow = 0,
   ) {
     this.version = loaded.version;
     this.predictor = loaded.predictor;
+    this.hasBaseline = loaded.baseline !== undefined;
+    const drift =
+      loaded.baseline !== undefined && driftWindow > 0
+        ? new DriftWindow(loaded.version, loaded.baseline, driftWindow)
+        : undefined;
+    this.drift = drift;
     this.batcher = new MicroBatcher((rows) => {
       const predictions = this.predictor.predict(rows);
       onPredictions?.(predictions);
+      drift?.record(rows, predictions);
       return predictions;
     }, batching);
   }

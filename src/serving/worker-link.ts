@@ -35,7 +35,9 @@ export function joinWorkerPool(metrics: ServingMetrics, drain: (reason: string) 
       case 'gather':
         void metrics.registry
           .getMetricsAsJSON()
-          .then((json) => send({ mlops: 'gathered', id: message.id, metrics: json }));
+          .then((json) =>
+            send({ mlops: 'gathered', id: message.id, metrics: json, drift: metrics.driftCounts() }),
+          );
         break;
       case 'metrics': {
         const pending = asked.get(message.id);

@@ -2,6 +2,8 @@ import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry } from 'prom-client';
 import { MlopsError } from '../kernel/errors.js';
 import type { MessageCode } from '../kernel/messages.js';
+import { registerDriftMetrics } from './drift-metrics.js';
+import { driftReport, mergeDrift, type DriftCounts } from './drift-window.js';
 import { PoolMetrics } from './metrics.js';
 import type { StopSummary } from './server.js';
 
@@ -27,7 +29,13 @@ export type FromWorker =
   | { readonly mlops: 'failed'; readonly error: WorkerFailure }
   | { readonly mlops: 'stopped'; readonly summary: StopSummary }
   | { readonly mlops: 'metrics?'; readonly id: number }
-  | { readonly mlops: 'gathered'; readonly id: number; readonly metrics: unknown[] };
+  | {
+      readonly mlops: 'gathered';
+      readonly id: number;
+      readonly metrics: unknown[];
+      /** The worker's drift window: the primary adds up the bins of all workers (see mergeDrift). */
+      readonly drift?: DriftCounts;
+    };
 
 /** Primary → worker. */
 export type ToWorker =
@@ -75,7 +83,10 @@ const CRASH_WINDOW_MS = 60_000;
 export async function startWorkerPool(count: number): Promise<WorkerPool> {
   const metrics = new PoolMetrics();
   const summaries: StopSummary[] = [];
-  const gathers = new Map<number, { pending: Set<Worker>; got: unknown[]; done: () => void }>();
+  const gathers = new Map<
+    number,
+    { pending: Set<Worker>; got: unknown[]; drift: DriftCounts[]; done: () => void }
+  >();
   const crashes: number[] = [];
   let gatherIds = 0;
   let stopping: Promise<StopSummary> | undefined;
@@ -89,6 +100,7 @@ export async function startWorkerPool(count: number): Promise<WorkerPool> {
     const id = gatherIds++;
     const live = Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w && w.isConnected());
     const got: unknown[] = [await metrics.registry.getMetricsAsJSON()];
+    const drift: DriftCounts[] = [];
     await new Promise<void>((resolve) => {
       const pending = new Set(live);
       const timer = setTimeout(done, GATHER_TIMEOUT_MS);
@@ -97,11 +109,15 @@ export async function startWorkerPool(count: number): Promise<WorkerPool> {
         gathers.delete(id);
         resolve();
       }
-      gathers.set(id, { pending, got, done });
+      gathers.set(id, { pending, got, drift, done });
       for (const w of live) send(w, { mlops: 'gather', id });
       if (pending.size === 0) done();
     });
-    return AggregatorRegistry.aggregate(got as Parameters<typeof AggregatorRegistry.aggregate>[0]).metrics();
+    const all = AggregatorRegistry.aggregate(got as Parameters<typeof AggregatorRegistry.aggregate>[0]);
+    // The workers' drift gauges are omitted by the aggregation: PSI of the pool's merged window instead.
+    const report = driftReport(mergeDrift(drift));
+    registerDriftMetrics(all, () => report);
+    return all.metrics();
   };
 
   const forget = (worker: Worker) => {
@@ -133,6 +149,7 @@ export async function startWorkerPool(count: number): Promise<WorkerPool> {
           const g = gathers.get(message.id);
           if (g?.pending.delete(worker)) {
             g.got.push(message.metrics);
+            if (message.drift) g.drift.push(message.drift);
             if (g.pending.size === 0) g.done();
           }
           break;

@@ -4,11 +4,11 @@
 // load balancers stop routing here, in-flight requests finish, and the process exits 0.
 // Extra arguments are passed on, e.g. `--version v1.0` to pin a version. It runs as many serving
 // workers as the container has CPUs (its limit), each a copy of this process.
-import { run } from 'mlops/cli';
+// `mlops/serving` is the serve command alone: the image carries only what serving imports.
+import { runServe } from 'mlops/serving';
 
 const env = process.env;
-const code = await run([
-  'serve',
+const code = await runServe([
   '--yes',
   '--json',
   '--host',

@@ -41,15 +41,6 @@ describe('help and usage', () => {
     });
   });
 
-  it('a command that has not landed says so plainly and exits 2', async () => {
-    const res = await runMlops('build serving --push', { cwd: root });
-    expect(res.code).toBe(2);
-    expect(res.stderr).toContain('not available in this version');
-    const json = await runMlops('build serving --json', { cwd: root });
-    expect(json.code).toBe(2);
-    expect(json.json<{ error: { code: string } }>().error.code).toBe('MLOPS_USAGE_E1003');
-  });
-
   it('a missing config is a configuration error with a hint, never a stack trace', async () => {
     const res = await runMlops('models list', { cwd: root });
     expect(res.code).toBe(2);

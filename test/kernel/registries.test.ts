@@ -46,7 +46,9 @@ describe('the registry of event names', () => {
 
 describe('the registry of error codes', () => {
   it('every code is thrown or reported somewhere, with a description', () => {
-    expect(Object.keys(MESSAGES).filter((code) => !sourceText.includes(`'${code}'`))).toEqual([]);
+    // A retired code stays registered (codes are never reused) but nothing throws it any more.
+    const live = Object.entries(MESSAGES).filter(([, description]) => !description.startsWith('(retired'));
+    expect(live.map(([code]) => code).filter((code) => !sourceText.includes(`'${code}'`))).toEqual([]);
     for (const [code, description] of Object.entries(MESSAGES))
       expect(description.length, code).toBeGreaterThan(10);
   });

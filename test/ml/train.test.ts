@@ -39,7 +39,12 @@ describe('trainModel', () => {
     expect(events[0]).toMatchObject({ epoch: 1, epochs: defaults.epochs });
     expect(events[0]?.valAccuracy).toBeGreaterThanOrEqual(0);
     expect(events[0]?.valAccuracy).toBeLessThanOrEqual(1);
-    expect(Object.keys(artifacts).sort()).toEqual(['model.json', 'preprocessing.json', 'weights.bin']);
+    expect(Object.keys(artifacts).sort()).toEqual([
+      'baseline.json',
+      'model.json',
+      'preprocessing.json',
+      'weights.bin',
+    ]);
     // How long it took is measured, not judged: `npm run bench:train` holds the time target (DESIGN.md §8).
     expect(metrics.trainingSeconds).toBeGreaterThan(0);
     expect(Number.isFinite(metrics.trainingSeconds)).toBe(true);

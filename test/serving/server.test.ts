@@ -196,6 +196,9 @@ describe('KServe Open Inference Protocol v2', () => {
         label: 'species',
         backend: expect.stringMatching(/^(tensorflow|wasm|cpu)$/),
         engine: 'dense-js',
+        baseline: true,
+        // The PSI of the drift window, once earlier tests have sent rows (test/serving/drift-*.test.ts).
+        drift: expect.objectContaining({ rows: expect.any(Number) }),
       },
     });
   });

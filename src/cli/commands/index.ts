@@ -1,6 +1,8 @@
 import type { CommandDefinition } from '../command.js';
+import build from './build.js';
 import deploy from './deploy.js';
 import doctor from './doctor.js';
+import drift from './drift.js';
 import eksToken from './eks-token.js';
 import { infraDown, infraKubeconfig, infraOutput, infraPlan, infraSynth, infraUp } from './infra.js';
 import infraBootstrap from './infra-bootstrap.js';
@@ -8,9 +10,9 @@ import init from './init.js';
 import modelsCopy from './models-copy.js';
 import modelsGc from './models-gc.js';
 import modelsList from './models-list.js';
+import modelsReport from './models-report.js';
 import modelsShow from './models-show.js';
 import modelsVerify from './models-verify.js';
-import { pendingCommand } from './pending.js';
 import predict from './predict.js';
 import promote from './promote.js';
 import quickstart from './quickstart.js';
@@ -32,17 +34,19 @@ export const COMMANDS = [
   infraOutput,
   infraKubeconfig,
   eksToken,
-  pendingCommand('build', 'build and push the training and serving images', 'the image build work'),
+  build,
   train,
   modelsList,
   modelsShow,
   modelsGc,
   modelsCopy,
   modelsVerify,
+  modelsReport,
   promote,
   rollback,
   deploy,
   serve,
   predict,
+  drift,
   status,
 ] as readonly CommandDefinition<never>[] as readonly CommandDefinition[];

@@ -81,6 +81,10 @@ function printServing(serving: ServingStatus, print: Print): void {
         ),
       ),
     );
+  for (const p of serving.pods.filter((pod) => pod.drift?.length)) {
+    const worst = (p.drift ?? []).slice(0, 3).map((d) => `${d.feature} ${d.psi.toFixed(2)}`);
+    print(`  Drift in ${p.name} (PSI > 0.2): ${worst.join(', ')}${(p.drift?.length ?? 0) > 3 ? ' …' : ''}`);
+  }
   if (canary)
     print(
       `  Canary ${canary.deployment}: ${canary.version ?? '?'} · ${canary.weight === null ? 'no traffic split' : `${canary.weight}% of traffic`} · ${canary.ready}/${canary.desired} ready`,

@@ -16,6 +16,7 @@ import { optional, readAddress } from './address.js';
 import {
   canaryStatus,
   deploymentHealth,
+  driftingFeatures,
   hpaStatus,
   isReady,
   podSummaries,
@@ -25,6 +26,7 @@ import {
   type HpaStatus,
   type PodSummary,
   type ReplicaSetObject,
+  type ServedVersion,
   type ServedVersions,
   type ServingAddress,
   type VirtualServiceObject,
@@ -153,7 +155,10 @@ async function readServing(cluster: ClusterClient, options: StatusOptions): Prom
   };
 }
 
-/** Each ready pod's `/v2/models/{name}` through the pod proxy, side by side, each bounded in time. */
+/**
+ * Each ready pod's `/v2/models/{name}` through the pod proxy, side by side, each bounded in time: the
+ * version it serves, and the PSI of its drift window (the same answer, so drift costs no extra call).
+ */
 async function servedVersions(
   cluster: ClusterClient,
   pods: readonly PodObject[],
@@ -161,7 +166,7 @@ async function servedVersions(
 ): Promise<ServedVersions> {
   const { config } = options;
   const answers = await Promise.all(
-    pods.map(async (pod): Promise<[string, { version: string } | { error: string }]> => {
+    pods.map(async (pod): Promise<[string, ServedVersion]> => {
       const name = pod.metadata.name;
       if (!isReady(pod)) return [name, { error: 'not ready' }];
       const timeout = AbortSignal.timeout(options.podTimeoutMs ?? 2000);
@@ -173,9 +178,10 @@ async function servedVersions(
           `/v2/models/${encodeURIComponent(config.name)}`,
           signal,
         );
-        const version = (metadata as { versions?: unknown } | undefined)?.versions;
+        const answer = metadata as { versions?: unknown; parameters?: unknown } | undefined;
+        const version = answer?.versions;
         return Array.isArray(version) && typeof version[0] === 'string'
-          ? [name, { version: version[0] }]
+          ? [name, { version: version[0], drift: driftingFeatures(answer?.parameters) }]
           : [name, { error: 'its /v2/models answer has no versions' }];
       } catch (error) {
         return [name, { error: MlopsError.is(error) ? error.message : String((error as Error).message) }];

@@ -5,6 +5,7 @@
 import { TRACK_LABEL, VERSION_LABEL } from '../../manifests/serving/names.js';
 import type { Condition, PodObject } from '../cluster-train/objects.js';
 import { rolloutCounts, rolloutState, type DeploymentObject } from '../deploy/rollout.js';
+import { PSI_DRIFT } from '../../ml/psi.js';
 import type { KubeObject } from '../ports/cluster.js';
 
 const REVISION = 'deployment.kubernetes.io/revision';
@@ -45,6 +46,13 @@ export interface PodSummary {
   readonly version: string | null;
   /** Why `version` is null (not ready, the proxy refused…). */
   readonly versionError?: string;
+  /** Features whose PSI passes 0.2 in the pod's drift window (its `/v2/models/{name}` metadata), worst first. */
+  readonly drift?: readonly FeatureDrift[];
+}
+
+export interface FeatureDrift {
+  readonly feature: string;
+  readonly psi: number;
 }
 
 export interface CanaryStatus {
@@ -78,7 +86,24 @@ export interface ServingAddress {
 }
 
 /** Where a served version is read from: the ready pods' `/v2/models/{name}` answers. */
-export type ServedVersions = ReadonlyMap<string, { version: string } | { error: string }>;
+export type ServedVersions = ReadonlyMap<string, ServedVersion>;
+
+/** One pod's answer: the version it serves and its drifting features, or why it could not be read. */
+export type ServedVersion = { version: string; drift?: readonly FeatureDrift[] } | { error: string };
+
+/**
+ * The drifting features of a pod from its metadata's `parameters.drift.features` (feature → PSI of the
+ * pod's window): those past PSI 0.2, worst first; none when the server reports no drift.
+ */
+export function driftingFeatures(parameters: unknown): FeatureDrift[] {
+  const drift = (parameters as { drift?: { features?: unknown } } | undefined)?.drift;
+  const features = drift?.features;
+  if (typeof features !== 'object' || features === null) return [];
+  return Object.entries(features)
+    .filter((e): e is [string, number] => typeof e[1] === 'number' && e[1] > PSI_DRIFT)
+    .map(([feature, psi]) => ({ feature, psi }))
+    .sort((a, b) => b.psi - a.psi);
+}
 
 export interface ReplicaSetObject extends KubeObject {
   readonly status?: { readonly replicas?: number };
@@ -201,6 +226,7 @@ export function podSummaries(pods: readonly PodObject[], served: ServedVersions)
       restarts: restartsOf(pod),
       version: answer && 'version' in answer ? answer.version : null,
       ...(answer && 'error' in answer ? { versionError: answer.error } : {}),
+      ...(answer && 'drift' in answer && answer.drift?.length ? { drift: answer.drift } : {}),
     };
   });
 }

@@ -4,6 +4,7 @@ import { featureValue } from '../inputs.js';
 import { inferReply } from '../encode.js';
 import { json, type RouteDef, type RouteSpec, type ServingRuntime } from '../protocol.js';
 import type { ServedModel } from '../served-model.js';
+import { driftReport } from '../drift-window.js';
 
 const EXAMPLE =
   '{"inputs": [{"name": "input", "shape": [1, 4], "datatype": "FP32", "data": [5.1, 3.5, 1.4, 0.2]}]}';
@@ -89,6 +90,10 @@ export function openInferenceRoutes(rt: ServingRuntime): RouteDef[] {
           label: predictor.label,
           backend: predictor.backend,
           engine: predictor.engine,
+          // Drift (an mlops extension): whether the version has a training baseline, and the PSI of
+          // this process's window once it holds rows (what `mlops status` shows per pod).
+          baseline: model.hasBaseline,
+          ...driftParameters(model),
         },
       });
     },
@@ -287,4 +292,17 @@ function toRows(inputs: InputTensor[], features: readonly string[]): number[][] 
     for (let r = 0; r < n; r += 1) (rows[r] as number[])[j] = data[r] as number;
   });
   return rows;
+}
+
+/** `drift: {rows, features: {name: psi}, predictions}` of the model's window, or nothing while it is empty. */
+function driftParameters(model: ServedModel): { drift?: object } {
+  const report = driftReport(model.drift?.snapshot());
+  if (report === undefined) return {};
+  return {
+    drift: {
+      rows: report.rows,
+      features: Object.fromEntries(report.features.map((f) => [f.name, f.psi])),
+      predictions: report.predictions,
+    },
+  };
 }

@@ -1,0 +1,111 @@
+import type { LayerBlob } from '../../src/core/build/assemble.js';
+import type {
+  BuildRequest,
+  BuildResult,
+  BuilderName,
+  ImageBuilder,
+  LayerSummary,
+} from '../../src/core/ports/image-builder.js';
+import { MlopsError } from '../../src/kernel/errors.js';
+import type { IoHost } from '../../src/kernel/io-host.js';
+import { withBuildContext, type BuildContext } from './build-context.js';
+import { projectLayers } from './project-layers.js';
+
+/** What a tool reports of its build: the pushed digest, or where a local build went. */
+export type ToolOutcome = Pick<BuildResult, 'digest' | 'location'>;
+
+/**
+ * A builder that runs a tool (buildah, docker) over the context mlops prepares: the project's layers,
+ * traced and written as the oci builder makes them, ADDed by a generated Dockerfile. `--dry-run` stops
+ * at the plan (those layers), so it needs neither the tool nor the registry.
+ */
+export function toolBuilder(
+  name: Exclude<BuilderName, 'oci'>,
+  run: (request: BuildRequest, context: BuildContext) => Promise<ToolOutcome>,
+): ImageBuilder {
+  // One trace cache per builder: `build all` parses the files both entries reach once.
+  const traceCache = {};
+  return {
+    name,
+    async build(request: BuildRequest): Promise<BuildResult> {
+      const layers = await projectLayers(request.projectDir, request.role, request.sourceDateEpoch, {
+        traceCache,
+      });
+      const result = { image: request.image, tags: request.tags, layers: summaries(layers) };
+      if (request.dryRun) return result;
+      const outcome = await withBuildContext(request, layers, (context) => run(request, context));
+      return { ...result, ...outcome };
+    },
+  };
+}
+
+const summaries = (layers: readonly LayerBlob[]): LayerSummary[] =>
+  layers.map((layer) => ({
+    comment: layer.comment,
+    digest: layer.digest,
+    size: layer.size,
+    uncompressedSize: layer.uncompressedSize,
+    fromBase: false,
+  }));
+
+/**
+ * Runs an image tool, its output lines shown as the detail of one progress line on a terminal and as
+ * `build-tool` debug events (--verbose; never on --json's stdout). A missing tool or a failure becomes an
+ * MlopsError naming the way out.
+ */
+export async function runTool(
+  tool: string,
+  args: readonly string[],
+  options: {
+    readonly cwd: string;
+    readonly io: IoHost;
+    readonly label: string;
+    readonly env?: Record<string, string | undefined>;
+  },
+): Promise<string> {
+  const { execa } = await import('execa');
+  const progress = options.io.progress(options.label);
+  const tail: string[] = [];
+  try {
+    const child = execa(tool, [...args], {
+      cwd: options.cwd,
+      all: true,
+      reject: false,
+      env: options.env,
+      extendEnv: true,
+    });
+    child.all?.setEncoding('utf8');
+    let partial = '';
+    child.all?.on('data', (chunk: string) => {
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.trim() === '') continue;
+        tail.push(line);
+        if (tail.length > 20) tail.shift();
+        progress.update(0, line.slice(0, 100));
+        options.io.notify({ level: 'debug', event: 'build-tool', message: line, data: { tool, line } });
+      }
+    });
+    const result = await child;
+    if (result.failed) {
+      const missing = (result.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+      if (missing) {
+        throw new MlopsError(`${tool} is not installed (or not on PATH).`, {
+          code: 'MLOPS_IMAGE_E7437',
+          hint: `Install ${tool}, or use the built-in builder, which needs no tool: --builder oci.`,
+        });
+      }
+      throw new MlopsError(
+        `${options.label} failed (exit ${result.exitCode ?? 'signal'}): ${tail.slice(-3).join(' | ')}`,
+        {
+          code: 'MLOPS_IMAGE_E7438',
+          hint: `Run it with --verbose to see ${tool}'s output, or build with --builder oci.`,
+        },
+      );
+    }
+    return String(result.stdout ?? '');
+  } finally {
+    progress.done();
+  }
+}
