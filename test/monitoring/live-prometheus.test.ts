@@ -1,10 +1,12 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { servingAlertRules } from '../../src/manifests/serving/monitoring.js';
 import { createServingApp } from '../../src/serving/app.js';
 import { ServingMetrics } from '../../src/serving/metrics.js';
 import { listen, type RunningServer } from '../../src/serving/server.js';
 import { servingConfig } from '../manifests/serving-fixtures.js';
-import { fakeSource } from '../serving/fixture.js';
+import { fakeSource, IRIS_FEATURES, irisProject, startServer } from '../serving/fixture.js';
 import { tempDir } from '../support/temp-dir.js';
 import { missingTool } from '../support/tools.js';
 import { panelQueries, shippedDashboard } from './dashboard-fixture.js';
@@ -17,7 +19,8 @@ import { startPrometheus, type ActiveAlert, type RunningPrometheus } from './pro
  *
  * The rules are rendered with `timeScale: 1/60` (a parameter of servingAlertRules): their windows and
  * `for:` durations become seconds (5m → 5s), thresholds unchanged, so that alerts fire within the test.
- * The predictor is the serving tests' fake (no tfjs): the HTTP app, batching and metrics are the real ones.
+ * The pod with a model serves a real trained iris version (its baseline.json gives the drift series);
+ * half the rows it is sent have petal length shifted far outside training, so feature drift fires too.
  */
 
 const prometheusMissing = missingTool('prometheus', ['--version']);
@@ -26,8 +29,22 @@ const JOB = 'iris-serving';
 const NAMESPACE = 'ml-serve';
 const READY_POD = 'iris-serving-6d4cf56db6-x7k2p';
 const EMPTY_POD = 'iris-serving-6d4cf56db6-q9w3z';
-/** Series that only exist with kube-state-metrics or a model trained with a drift baseline. */
-const MAY_BE_EMPTY = /\b(kube_\w+|ml_feature_drift|ml_prediction_drift|ml_drift_window_rows)\{/;
+/** Series that only exist with kube-state-metrics (no cluster here). */
+const MAY_BE_EMPTY = /\bkube_\w+\{/;
+const SETOSA = [5.1, 3.5, 1.4, 0.2];
+const PETAL_LENGTH = IRIS_FEATURES.indexOf('petal_length_cm');
+
+/** The project's training rows with petal length moved far beyond training: the drift the alert is for. */
+function shiftedTrainingRows(dir: string): number[][] {
+  const [header = '', ...lines] = readFileSync(path.join(dir, 'data', 'iris.csv'), 'utf8')
+    .trim()
+    .split('\n');
+  const columns = IRIS_FEATURES.map((f) => header.split(',').indexOf(f));
+  return lines.map((line) => {
+    const fields = line.split(',');
+    return columns.map((c, i) => Number(fields[c]) + (i === PETAL_LENGTH ? 10 : 0));
+  });
+}
 
 /** Polls Prometheus (it has no push API) until `check` passes; fails with the last state after `ms`. */
 async function until<T>(read: () => Promise<T>, check: (value: T) => boolean, ms = 45_000): Promise<T> {
@@ -47,6 +64,7 @@ describe.skipIf(prometheusMissing !== undefined)(
   `dashboard and alerts in a live Prometheus${prometheusMissing ? ` (skipped: ${prometheusMissing})` : ''}`,
   () => {
     let ready: RunningServer;
+    const root = tempDir('mlops-prometheus-project-');
     let empty: RunningServer;
     let prometheus: RunningPrometheus;
     let driving = true;
@@ -55,13 +73,9 @@ describe.skipIf(prometheusMissing !== undefined)(
     const dir = tempDir('mlops-prometheus-');
 
     beforeAll(async () => {
-      const app = createServingApp({
-        source: fakeSource('iris'),
-        ref: 'production',
-        metrics: new ServingMetrics(),
-      });
-      await app.start();
-      ready = await listen(app, { port: 0 });
+      const project = await irisProject(root);
+      const shifted = JSON.stringify({ instances: shiftedTrainingRows(project) });
+      ready = await startServer(project);
       // Never started: no model, so /ready and /predict answer 503 while /metrics works.
       const noModel = createServingApp({
         source: fakeSource('iris'),
@@ -82,28 +96,22 @@ describe.skipIf(prometheusMissing !== undefined)(
       traffic = (async () => {
         while (driving) {
           const answers = await Promise.all([
-            post(
-              `${ready.url}/predict`,
-              JSON.stringify({
-                instances: [
-                  [2, 1],
-                  [0, 1],
-                ],
-              }),
-            ),
-            post(`${ready.url}/predict`, JSON.stringify({ instances: [[1, 0]] })),
+            post(`${ready.url}/predict`, shifted),
+            post(`${ready.url}/predict`, JSON.stringify({ instances: [SETOSA] })),
             post(
               `${ready.url}/v2/models/iris/infer`,
               JSON.stringify({
-                inputs: [
-                  { name: 'a', shape: [1], datatype: 'FP64', data: [1] },
-                  { name: 'b', shape: [1], datatype: 'FP64', data: [0] },
-                ],
+                inputs: IRIS_FEATURES.map((name, i) => ({
+                  name,
+                  shape: [1],
+                  datatype: 'FP64',
+                  data: [SETOSA[i]],
+                })),
               }),
             ),
             post(`${ready.url}/predict`, '{"instances": [[1, 2, 3]]}'),
             post(`${ready.url}/predict`, 'not json'),
-            post(`${empty.url}/predict`, JSON.stringify({ instances: [[2, 1]] })),
+            post(`${empty.url}/predict`, JSON.stringify({ instances: [SETOSA] })),
           ]);
           for (const status of answers) statuses.set(status, (statuses.get(status) ?? 0) + 1);
           await new Promise((r) => setTimeout(r, 20));
@@ -158,7 +166,20 @@ describe.skipIf(prometheusMissing !== undefined)(
       }
     });
 
-    it('answers every dashboard panel query, with data for all but drift and kube-state-metrics panels', async () => {
+    it('fires the feature-drift alert for the shifted feature only, once the window holds enough rows', async () => {
+      const alerts = await until(
+        () => prometheus.alerts(),
+        (all) => all.some((a) => a.labels.alertname === 'MlopsServingFeatureDrift' && a.state === 'firing'),
+        90_000,
+      );
+      expect(
+        alerts
+          .filter((a) => a.labels.alertname === 'MlopsServingFeatureDrift' && a.state === 'firing')
+          .map((a) => a.labels.feature),
+      ).toEqual(['petal_length_cm']);
+    }, 120_000);
+
+    it('answers every dashboard panel query, with data for all but the kube-state-metrics panels', async () => {
       const queries = panelQueries(shippedDashboard(), {
         namespace: NAMESPACE,
         job: JOB,
