@@ -1,9 +1,7 @@
-// @peculiar/x509 resolves its providers with tsyringe, which needs the Reflect metadata polyfill first.
-import 'reflect-metadata';
 import { randomUUID, webcrypto } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import * as x509 from '@peculiar/x509';
+import { ALGORITHM, createRoot, issue, x509 } from '../x509.js';
 
 /** One `GET /token` the server answered, as a test asserts on it. */
 export interface TokenRequest {
@@ -42,7 +40,6 @@ export interface TokenServerOptions {
   readonly anonymousPull?: boolean;
 }
 
-const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const SERVICE = 'mlops-test-registry';
 const ISSUER = 'mlops-test-token-server';
 
@@ -75,38 +72,16 @@ function parseScope(scope: string): Access | undefined {
  * registry trusts, granting exactly the requested actions to good credentials. Plain HTTP on 127.0.0.1.
  */
 export async function startTokenServer(options: TokenServerOptions): Promise<TokenServer> {
-  const crypto = webcrypto;
-  x509.cryptoProvider.set(crypto as Parameters<typeof x509.cryptoProvider.set>[1]);
-  const notBefore = new Date(Date.now() - 60_000);
-  const notAfter = new Date(Date.now() + 24 * 3600_000);
-  const rootKeys = await crypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
-  const root = await x509.X509CertificateGenerator.createSelfSigned({
-    name: 'CN=mlops-test-token-root',
-    keys: rootKeys,
-    notBefore,
-    notAfter,
-    signingAlgorithm: ALGORITHM,
-    extensions: [
-      new x509.BasicConstraintsExtension(true, 0, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true),
-    ],
-  });
-  const signingKeys = await crypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
-  const signer = await x509.X509CertificateGenerator.create({
-    subject: 'CN=mlops-test-token-signer',
-    issuer: root.subject,
-    publicKey: signingKeys.publicKey,
-    signingKey: rootKeys.privateKey,
-    notBefore,
-    notAfter,
-    signingAlgorithm: ALGORITHM,
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-    ],
-  });
+  const root = await createRoot('mlops-test-token-root', x509.KeyUsageFlags.keyCertSign);
+  const signer = await issue(root, 'mlops-test-token-signer', [
+    new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+  ]);
   const header = base64url(
-    JSON.stringify({ typ: 'JWT', alg: 'ES256', x5c: [Buffer.from(signer.rawData).toString('base64')] }),
+    JSON.stringify({
+      typ: 'JWT',
+      alg: 'ES256',
+      x5c: [Buffer.from(signer.certificate.rawData).toString('base64')],
+    }),
   );
 
   const requests: TokenRequest[] = [];
@@ -126,7 +101,7 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
     };
     const input = `${header}.${base64url(JSON.stringify(claims))}`;
     // WebCrypto's ECDSA signature is r‖s, which is what JWS ES256 wants.
-    const signature = await crypto.subtle.sign(ALGORITHM, signingKeys.privateKey, Buffer.from(input));
+    const signature = await webcrypto.subtle.sign(ALGORITHM, signer.keys.privateKey, Buffer.from(input));
     return `${input}.${base64url(new Uint8Array(signature))}`;
   }
 
@@ -201,7 +176,7 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
     realm: `http://127.0.0.1:${port}/token`,
     service: SERVICE,
     issuer: ISSUER,
-    rootCertificatePem: root.toString('pem') + '\n',
+    rootCertificatePem: root.certificate.toString('pem') + '\n',
     requests,
     issued,
     stop: () =>
