@@ -91,7 +91,7 @@ try {
       ? `blobs ${pushed.blobs.uploaded} uploaded, ${pushed.blobs.mounted} mounted, ${pushed.blobs.exists} there`
       : '';
     console.log(
-      `${label.padEnd(40)} ${seconds.toFixed(2).padStart(6)} s  (mlops: ${pushed.seconds} s) ${blobs}  ${pushed.digest.slice(7, 19)}`,
+      `${label.padEnd(44)} ${seconds.toFixed(2).padStart(6)} s  (mlops: ${pushed.seconds} s) ${blobs}  ${pushed.digest.slice(7, 19)}`,
     );
     return seconds;
   };

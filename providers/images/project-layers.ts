@@ -29,14 +29,12 @@ const APP_FILES: Record<ImageRole, readonly string[]> = {
   serving: ['serving', 'mlops.config.json', 'package.json'],
 };
 
-/** Native TensorFlow stays out of the serving image; its dense predictor is plain JavaScript. */
-const SERVING_EXCLUDED = /\/node_modules\/@tensorflow\/tfjs-node(-gpu)?\//;
-
 /**
  * What the trace does not follow (files an image's entry can never load), and need not parse: tracing
  * is parsing, and its cost grows with every file reached. No image opens a cluster (the CLI context's
  * lazy Kubernetes loader); the serving image never builds or pushes images (the registry client, and
- * with it undici and the ECR SDK) nor links packages (npm-install, execa), and carries no tfjs-node.
+ * with it undici and the ECR SDK) nor links packages (npm-install, execa), and carries no native
+ * TensorFlow (tfjs-node): its dense predictor is plain JavaScript.
  */
 const TRACE_IGNORED: Record<ImageRole, RegExp> = {
   training: /\/(node_modules\/@kubernetes\/client-node|dist\/providers\/kubernetes)\//,
@@ -129,7 +127,6 @@ async function traceDependencies(
   const add = (host: string) => {
     const image = imagePath(host, modules, mlopsDir);
     if (image === undefined) return;
-    if (role === 'serving' && SERVING_EXCLUDED.test(`/${image}`)) return;
     files.set(image, host);
   };
   for (const file of fileList) add(path.join('/', file));

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { makeBuildProject, ok, type BuildProject } from '../support/images/build-project.js';
@@ -105,6 +106,21 @@ describe.skipIf(skip)('mlops build --dry-run', () => {
     const buildah = res.lines<{ event: string }>().find((e): e is Plan => e.event === 'build-plan')!;
     expect(buildah.builder).toBe('buildah');
     expect(buildah.layers).toEqual(plan.layers.filter((l) => !l.fromBase));
+    expect(await tags()).toEqual([]);
+  }, 120_000);
+
+  it('without buildah installed, the real build fails naming --builder oci, and pushes nothing', async () => {
+    const bin = path.join(root, 'git-only');
+    mkdirSync(bin, { recursive: true });
+    symlinkSync(execFileSync('which', ['git'], { encoding: 'utf8' }).trim(), path.join(bin, 'git'));
+    const res = await runMlops(['build', 'serving', '--builder', 'buildah', '--push', '--json'], {
+      cwd: project.dir,
+      env: { ...env, PATH: bin },
+    });
+    expect(res.code).toBe(1);
+    const failed = res.lines<{ event: string; error: { code: string; hint: string } }>().at(-1)!;
+    expect(failed).toMatchObject({ event: 'failed', error: { code: 'MLOPS_IMAGE_E7437' } });
+    expect(failed.error.hint).toContain('--builder oci');
     expect(await tags()).toEqual([]);
   }, 120_000);
 
