@@ -227,6 +227,20 @@ describe.skipIf(skip)('mlops build serving --builder oci --push', () => {
     }
   }, 60_000);
 
+  it('an unreachable base registry: a clear error whose hint names images.base, and no tag pushed', async () => {
+    const closed = await freePort();
+    setImages({ ...images(), base: `127.0.0.1:${closed}/node-base:test` });
+    try {
+      const { res } = await build('--tag', 'no-base-registry');
+      expect(failure(res)).toMatchObject({ error: { code: 'MLOPS_IMAGE_E7402' } });
+      expect(failure(res).error?.message).toContain(`127.0.0.1:${closed}`);
+      expect(failure(res).error?.hint).toMatch(/images\.base/);
+      expect(tagExists('no-base-registry')).toBe(false);
+    } finally {
+      setImages(images());
+    }
+  }, 60_000);
+
   it('an unreachable target registry: a clear error', async () => {
     const closed = await freePort();
     setImages({ ...images(), serving: { repository: `127.0.0.1:${closed}/iris-serving` } });
@@ -238,7 +252,7 @@ describe.skipIf(skip)('mlops build serving --builder oci --push', () => {
     }
   }, 60_000);
 
-  it('the image runs: unpacked with umoci, its entrypoint answers /ready and /predict', async (ctx) => {
+  it('the image runs: unpacked with umoci, its entrypoint answers /ready and /predict, and SIGTERM to pid 1 drains and exits 0', async (ctx) => {
     const why = missingTool('umoci', ['--version']) ?? missingTool('unshare', ['--version']);
     if (why) return ctx.skip(why);
     const layout = path.join(root, 'layout');
@@ -300,8 +314,15 @@ describe.skipIf(skip)('mlops build serving --builder oci --push', () => {
       expect(['setosa', 'versicolor', 'virginica']).toContain(body.predictions[0]?.label);
       // Not an assertion (no timed tests): the figure DESIGN.md §8 asks for, in the test output.
       console.info(`serving image: process start to /ready ${readyMs} ms; base ${base.uncompressedSize} B`);
+      // Kubernetes stops a container by sending SIGTERM to its pid 1: the server, inside the namespace
+      // (unshare --fork itself ignores SIGTERM). It drains and exits 0, and unshare passes that on.
+      const pid1 = Number(
+        execFileSync('pgrep', ['-P', String(server.child.pid)], { encoding: 'utf8' }).trim(),
+      );
+      process.kill(pid1, 'SIGTERM');
+      expect(await server.exited).toBe(0);
     } finally {
-      server.child.kill('SIGTERM');
+      server.child.kill('SIGKILL');
       await server.exited;
     }
   }, 120_000);

@@ -71,6 +71,15 @@ async function fetchManifest(client: ImageRegistryClient, base: ImageReference, 
         cause: error,
       });
     }
+    if (MlopsError.is(error) && error.code === 'MLOPS_IMAGE_E7402') {
+      // Same code and message: only the way out differs for the base (a mirror the build can reach).
+      throw new MlopsError(error.message, {
+        code: error.code,
+        hint: `${error.hint} Or point images.base at a copy of the base on a registry you can reach (e.g. your ECR or a local mirror).`,
+        source: error.source,
+        cause: error,
+      });
+    }
     throw error;
   }
 }
