@@ -183,15 +183,26 @@ export function registryContract(
       expect(await codeOf(registry.manifest('1.0'))).toBe('MLOPS_REGISTRY_E4006');
     });
 
-    exclusive('two history entries in the same millisecond are both kept', async () => {
-      const registry = new ModelRegistry(await makeStore(), 'iris');
-      await registry.createVersion(newVersion());
-      await registry.createVersion(newVersion());
-      const fixed = () => new Date('2026-01-01T00:00:00.000Z');
-      await registry.setAlias('production', 'v1.0', 'a', 'promote', fixed);
-      await registry.setAlias('production', 'v1.1', 'a', 'promote', fixed);
-      expect(await registry.history('production')).toHaveLength(2);
-    });
+    exclusive(
+      'history entries in the same millisecond are all kept, in the order they were made',
+      async () => {
+        const registry = new ModelRegistry(await makeStore(), 'iris');
+        await registry.createVersion(newVersion());
+        await registry.createVersion(newVersion());
+        await registry.createVersion(newVersion());
+        const fixed = () => new Date('2026-01-01T00:00:00.000Z');
+        await registry.setAlias('production', 'v1.0', 'a', 'promote', fixed);
+        await registry.setAlias('production', 'v1.1', 'a', 'promote', fixed);
+        await registry.setAlias('production', 'v1.2', 'a', 'promote', fixed);
+        expect((await registry.history('production')).map((h) => [h.from, h.to])).toEqual([
+          [null, 'v1.0'],
+          ['v1.0', 'v1.1'],
+          ['v1.1', 'v1.2'],
+        ]);
+        // rollback replays that order: back to v1.1, not to whatever sorted last
+        expect((await registry.rollback('production', 'a')).to).toBe('v1.1');
+      },
+    );
 
     it('store: delete removes keys, absent keys are not an error', async () => {
       const store = await makeStore();

@@ -169,10 +169,29 @@ export async function readHistory(objects: RegistryObjects, alias?: string): Pro
   const keys = await objects.store.list(objects.key('history') + '/');
   // the alias ends each record's name: read only the candidates (the record itself decides)
   const wanted = alias === undefined ? keys : keys.filter((key) => key.endsWith(`-${alias}.json`));
-  const records = await mapLimit(wanted, objects.concurrency, (key) => objects.readJson<HistoryRecord>(key));
+  const records = await mapLimit(wanted, objects.concurrency, async (key) => {
+    const record = await objects.readJson<HistoryRecord>(key);
+    return record && { record, sequence: historySequence(key, record) };
+  });
   return records
-    .filter((r): r is HistoryRecord => r !== undefined && (alias === undefined || r.alias === alias))
-    .sort((a, b) => a.at.localeCompare(b.at));
+    .filter(
+      (r): r is { record: HistoryRecord; sequence: number } =>
+        r !== undefined && (alias === undefined || r.record.alias === alias),
+    )
+    .sort((a, b) => a.record.at.localeCompare(b.record.at) || a.sequence - b.sequence)
+    .map((r) => r.record);
+}
+
+/**
+ * Which of the changes in one millisecond a history object is: appendHistory names the first
+ * `<stamp>-<alias>.json` and the next ones `<stamp>-001-<alias>.json`, … (0 for the first). Names
+ * sort the other way ('0' < a letter), so the order within a millisecond comes from here.
+ */
+function historySequence(key: string, record: HistoryRecord): number {
+  const name = key.slice(key.lastIndexOf('/') + 1);
+  const stamp = record.at.replace(/[:.]/g, '-');
+  const middle = name.slice(stamp.length, name.length - `-${record.alias}.json`.length);
+  return middle === '' ? 0 : Number(middle.slice(1));
 }
 
 /**
