@@ -288,6 +288,13 @@ export const deploySchema = z
     prometheusNamespace: dnsLabel
       .default('monitoring')
       .describe("Prometheus's namespace: the NetworkPolicy lets it scrape /metrics."),
+    secretEnv: z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'the name of a Secret in the serving namespace')
+      .optional()
+      .describe(
+        'A Secret in the serving namespace whose keys become environment variables of the serving containers: outside EKS (no IRSA), e.g. AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for an S3-compatible registry such as MinIO. Only its name is in the manifests.',
+      ),
     drainSeconds: z
       .number()
       .int()

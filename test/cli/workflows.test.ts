@@ -30,9 +30,12 @@ describe("the project's own CI workflow", () => {
     }
   });
 
-  it('runs the Kubernetes checks on a kind cluster: mlops and kubectl server-side dry runs of the serving stack', () => {
-    const kind = (parse(text) as { jobs: Record<string, { steps: { uses?: string; run?: string }[] }> }).jobs
-      .kind!;
+  it('runs the Kubernetes checks on a kind cluster: server-side dry runs, then a real build, rollout and prediction', () => {
+    const kind = (
+      parse(text) as {
+        jobs: Record<string, { steps: { uses?: string; run?: string; with?: Record<string, unknown> }[] }>;
+      }
+    ).jobs.kind!;
     expect(kind.steps.some((s) => s.uses?.startsWith('helm/kind-action@'))).toBe(true);
     const runs = kind.steps.map((s) => s.run ?? '').join('\n');
     expect(runs).toMatch(/mlops" deploy --dry-run --yes --json/);
@@ -40,5 +43,13 @@ describe("the project's own CI workflow", () => {
     expect(runs).toMatch(
       /mlops" deploy --output yaml[^\n]*\n\s*kubectl apply --server-side --dry-run=server/,
     );
+    // The real rollout: the image mlops builds in the kind registry, deploy, then a prediction answered by a pod.
+    expect(kind.steps.find((s) => s.uses?.startsWith('helm/kind-action@'))).toMatchObject({
+      with: { registry: true },
+    });
+    expect(runs).toMatch(/mlops" build serving --push --yes --json/);
+    expect(runs).toMatch(/\.deploy\.secretEnv = "iris-registry"/);
+    expect(runs).toMatch(/mlops" deploy --yes --json/);
+    expect(runs).toMatch(/jq -e '\.predictions\[0\]\.label == "setosa"'/);
   });
 });

@@ -20,6 +20,7 @@ interface Container {
   image: string;
   args?: string[];
   env: { name: string; value: string }[];
+  envFrom?: { secretRef: { name: string } }[];
   ports: { name: string; containerPort: number }[];
   startupProbe: Probe;
   livenessProbe: Probe;
@@ -305,6 +306,13 @@ describe('the serving Deployment', () => {
     for (const d of privateImage.filter((o) => o.kind === 'Deployment') as unknown as Deployment[]) {
       expect(pod(d).imagePullSecrets).toEqual([{ name: 'iris-pull' }]);
     }
+  });
+
+  it('takes environment variables from deploy.secretEnv by the Secret name only, when one is set', () => {
+    expect(container(deployment).envFrom).toBeUndefined();
+    const rendered = render({ config: servingConfig({ secretEnv: 'iris-registry' }) });
+    rendered.forEach(validate);
+    expect(container(stable(rendered)).envFrom).toEqual([{ secretRef: { name: 'iris-registry' } }]);
   });
 
   it('carries prometheus.io annotations only when no ServiceMonitor scrapes it', () => {

@@ -118,6 +118,8 @@ export function servingDeployment(input: ServingDeploymentInput): ManifestObject
                 .filter((entry): entry is [string, string] => entry[1] !== undefined)
                 .sort(([a], [b]) => (a < b ? -1 : 1))
                 .map(([name, value]) => ({ name, value })),
+              // Outside EKS there is no IRSA: registry credentials come from a Secret, by name only.
+              envFrom: deploy.secretEnv ? [{ secretRef: { name: deploy.secretEnv } }] : undefined,
               ports: [{ name: HTTP_PORT_NAME, containerPort: serve.port, protocol: 'TCP' }],
               // Loading a model from the registry can take a while: liveness waits until the process answers.
               startupProbe: {
