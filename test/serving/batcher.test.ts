@@ -7,7 +7,8 @@ import { MicroBatcher, type Row } from '../../src/serving/batcher.js';
  * node:perf_hooks, which vitest's fake timers do not replace (they swap the global object).
  */
 function frozenClock(): { advance(ms: number): void; readonly advanced: number } {
-  const start = performance.now();
+  // A whole number, so that (start + 50) - start is exactly 50 and not 49.99999999999 (a CI flake).
+  const start = Math.round(performance.now());
   let advanced = 0;
   vi.spyOn(performance, 'now').mockImplementation(() => start + advanced);
   return {
