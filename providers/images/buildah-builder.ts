@@ -4,7 +4,7 @@ import { formatPlatform } from '../../src/core/build/platform.js';
 import { parseImageReference } from '../../src/core/image-reference.js';
 import type { ImageBuilder } from '../../src/core/ports/image-builder.js';
 import { isInsecureRegistry } from './registry-factory.js';
-import { runTool, toolBuilder } from './tool-builder.js';
+import { alternativeTo, labelArgs, runTool, toolBuilder } from './tool-builder.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -24,7 +24,13 @@ export function buildahBuilder(env: Env): ImageBuilder {
     const platforms = request.platforms ?? [];
     const list = platforms.length > 1 ? refs[0]! : undefined;
     const tool = (label: string, args: readonly string[]) =>
-      runTool('buildah', [...storage, ...args], { cwd: context.dir, io: request.io, label, env: { ...env } });
+      runTool('buildah', [...storage, ...args], {
+        cwd: context.dir,
+        io: request.io,
+        label,
+        env: { ...env },
+        alternative: alternativeTo('buildah', request),
+      });
     // `--manifest` adds to a list of that name: start from none (rm fails when there is none yet).
     if (list) await tool(`buildah manifest rm ${list}`, ['manifest', 'rm', list]).catch(() => undefined);
     await tool(`buildah build ${request.role}`, [
@@ -40,13 +46,14 @@ export function buildahBuilder(env: Env): ImageBuilder {
       context.dockerfile,
       '--build-arg',
       `BASE=${request.base}`,
+      ...labelArgs(context.labels),
       ...tls(request.base),
       ...(platforms.length > 0 ? ['--platform', platforms.map(formatPlatform).join(',')] : []),
       ...(list ? ['--manifest', list] : refs.flatMap((ref) => ['-t', ref])),
       context.dir,
     ]);
     if (!request.push) return { location: 'buildah (containers-storage)' };
-    const digestFile = path.join(context.dir, 'digest');
+    const digestFile = path.join(context.scratch, 'digest');
     for (const ref of refs) {
       await tool(`buildah push ${ref}`, [
         ...(list ? ['manifest', 'push', '--all'] : ['push']),

@@ -1,9 +1,17 @@
+import { access, constants } from 'node:fs/promises';
+import path from 'node:path';
 import type { BuilderName, ImageBuilder } from '../../src/core/ports/image-builder.js';
+import { MlopsError } from '../../src/kernel/errors.js';
 import type { ImageRegistryClient } from '../../src/core/ports/image-registry.js';
 
 export interface OpenImageBuilderOptions {
-  /** `auto` is the built-in oci builder: it needs no tool and no daemon. */
+  /**
+   * `auto` is the built-in oci builder, which needs no tool and no daemon; for an image built from its
+   * Dockerfile (`dockerfile`), buildah, else docker, whichever is installed.
+   */
   readonly builder: BuilderName | 'auto';
+  /** The image is built from images.<role>.dockerfile. */
+  readonly dockerfile?: boolean;
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Opens a registry client for a host (the oci builder reads the base and pushes through it). */
   readonly registry: (host: string) => Promise<ImageRegistryClient>;
@@ -15,7 +23,9 @@ const ECR_HOST = /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/;
 
 /** The one way to open the ImageBuilder port, for the CLI and the library. Builders load lazily. */
 export async function openImageBuilder(options: OpenImageBuilderOptions): Promise<ImageBuilder> {
-  switch (options.builder) {
+  const builder =
+    options.builder === 'auto' && options.dockerfile ? await installedTool(options.env) : options.builder;
+  switch (builder) {
     case 'buildah':
       return (await import('./buildah-builder.js')).buildahBuilder(options.env);
     case 'docker':
@@ -33,4 +43,28 @@ export async function openImageBuilder(options: OpenImageBuilderOptions): Promis
       });
     }
   }
+}
+
+/** The tool `auto` builds a Dockerfile with: buildah (daemonless), else docker. */
+async function installedTool(env: OpenImageBuilderOptions['env']): Promise<'buildah' | 'docker'> {
+  for (const tool of ['buildah', 'docker'] as const) if (await onPath(tool, env)) return tool;
+  throw new MlopsError(
+    'Building from a Dockerfile (images.<image>.dockerfile) needs buildah or docker; neither is on PATH.',
+    {
+      code: 'MLOPS_IMAGE_E7437',
+      hint: 'Install buildah (apt-get install buildah) or docker, or remove images.<image>.dockerfile to build the traced files with the built-in oci builder.',
+    },
+  );
+}
+
+async function onPath(name: string, env: OpenImageBuilderOptions['env']): Promise<boolean> {
+  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
+    if (dir === '') continue;
+    const found = await access(path.join(dir, name), constants.X_OK).then(
+      () => true,
+      () => false,
+    );
+    if (found) return true;
+  }
+  return false;
 }

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { formatPlatform } from '../../src/core/build/platform.js';
 import type { ImageBuilder } from '../../src/core/ports/image-builder.js';
-import { runTool, toolBuilder } from './tool-builder.js';
+import { alternativeTo, labelArgs, runTool, toolBuilder } from './tool-builder.js';
 
 /**
  * `docker buildx build` over the context mlops prepares (build-context.ts): --push pushes every tag and
@@ -11,7 +11,7 @@ import { runTool, toolBuilder } from './tool-builder.js';
  */
 export function dockerBuilder(): ImageBuilder {
   return toolBuilder('docker', async (request, context) => {
-    const metadata = path.join(context.dir, 'metadata.json');
+    const metadata = path.join(context.scratch, 'metadata.json');
     await runTool(
       'docker',
       [
@@ -26,11 +26,17 @@ export function dockerBuilder(): ImageBuilder {
         `BASE=${request.base}`,
         '--build-arg',
         `SOURCE_DATE_EPOCH=${request.sourceDateEpoch}`,
+        ...labelArgs(context.labels),
         ...(request.platforms ? ['--platform', request.platforms.map(formatPlatform).join(',')] : []),
         ...request.tags.flatMap((tag) => ['-t', `${request.image}:${tag}`]),
         context.dir,
       ],
-      { cwd: context.dir, io: request.io, label: `docker buildx build ${request.role}` },
+      {
+        cwd: context.dir,
+        io: request.io,
+        label: `docker buildx build ${request.role}`,
+        alternative: alternativeTo('docker', request),
+      },
     );
     const digest = (JSON.parse(await readFile(metadata, 'utf8')) as Record<string, unknown>)[
       'containerimage.digest'

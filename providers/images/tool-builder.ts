@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { LayerBlob } from '../../src/core/build/assemble.js';
 import type {
   BuildRequest,
@@ -16,8 +17,9 @@ export type ToolOutcome = Pick<BuildResult, 'digest' | 'location'>;
 
 /**
  * A builder that runs a tool (buildah, docker) over the context mlops prepares: the project's layers,
- * traced and written as the oci builder makes them, ADDed by a generated Dockerfile. `--dry-run` stops
- * at the plan (those layers), so it needs neither the tool nor the registry.
+ * traced and written as the oci builder makes them, ADDed by a generated Dockerfile. Or, for an image
+ * with images.<role>.dockerfile, over that Dockerfile with the project as context. `--dry-run` stops at
+ * the plan (those layers, or the Dockerfile), so it needs neither the tool nor the registry.
  */
 export function toolBuilder(
   name: Exclude<BuilderName, 'oci'>,
@@ -28,6 +30,7 @@ export function toolBuilder(
   return {
     name,
     async build(request: BuildRequest): Promise<BuildResult> {
+      if (request.dockerfile !== undefined) return fromDockerfile(request, request.dockerfile);
       const layers = await projectLayers(request.projectDir, request.role, request.sourceDateEpoch, {
         traceCache,
       });
@@ -37,6 +40,17 @@ export function toolBuilder(
       return { ...result, ...outcome };
     },
   };
+
+  async function fromDockerfile(request: BuildRequest, dockerfile: string): Promise<BuildResult> {
+    const steps = `the steps of ${path.relative(request.projectDir, dockerfile)}`;
+    const result = {
+      image: request.image,
+      tags: request.tags,
+      layers: [{ comment: steps, fromBase: false }],
+    };
+    if (request.dryRun) return result;
+    return { ...result, ...(await withBuildContext(request, [], (context) => run(request, context))) };
+  }
 }
 
 const summaries = (layers: readonly LayerBlob[]): LayerSummary[] =>
@@ -61,6 +75,8 @@ export async function runTool(
     readonly io: IoHost;
     readonly label: string;
     readonly env?: Record<string, string | undefined>;
+    /** What else to build with: the request's `alternative` (see `alternativeTo`). */
+    readonly alternative: string;
   },
 ): Promise<string> {
   const { execa } = await import('execa');
@@ -93,14 +109,14 @@ export async function runTool(
       if (missing) {
         throw new MlopsError(`${tool} is not installed (or not on PATH).`, {
           code: 'MLOPS_IMAGE_E7437',
-          hint: `Install ${tool}, or use the built-in builder, which needs no tool: --builder oci.`,
+          hint: `Install ${tool}, or ${options.alternative}.`,
         });
       }
       throw new MlopsError(
         `${options.label} failed (exit ${result.exitCode ?? 'signal'}): ${tail.slice(-3).join(' | ')}`,
         {
           code: 'MLOPS_IMAGE_E7438',
-          hint: `Run it with --verbose to see ${tool}'s output, or build with --builder oci.`,
+          hint: `Run it with --verbose to see ${tool}'s output, or ${options.alternative}.`,
         },
       );
     }
@@ -109,3 +125,13 @@ export async function runTool(
     progress.done();
   }
 }
+
+/** `--label name=value` for each label: the flag buildah and docker both take. */
+export const labelArgs = (labels: Readonly<Record<string, string>>): string[] =>
+  Object.entries(labels).flatMap(([name, value]) => ['--label', `${name}=${value}`]);
+
+/** The way out when a tool is missing or fails: oci, unless the image is built from its Dockerfile. */
+export const alternativeTo = (tool: string, request: BuildRequest): string =>
+  request.dockerfile === undefined
+    ? 'use the built-in builder, which needs no tool: --builder oci'
+    : `build with ${tool === 'docker' ? 'buildah' : 'docker'} (--builder), or remove images.${request.role}.dockerfile to build the traced files with --builder oci`;

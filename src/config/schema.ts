@@ -115,6 +115,13 @@ const imageSchema = z.strictObject({
     .describe(
       "Image tag to run; default: the project's git commit (40 hex digits), which mlops build pushes.",
     ),
+  dockerfile: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'Build this image from this Dockerfile (a path in the project, e.g. "training/Dockerfile"; the context is the project root) with buildah or docker, instead of the files mlops traces: for what images.base lacks, such as system packages, or tfjs-node in the training image.',
+    ),
 });
 
 export const imagesSchema = z

@@ -334,6 +334,7 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
   const files: PlannedFile[] = [
     { path: 'README.md', content: await read('project/README.md.tmpl') },
     { path: '.gitignore', content: await read('project/gitignore') },
+    { path: '.dockerignore', content: await read('project/dockerignore') },
     { path: 'package.json', content: await read('project/package.json.tmpl') },
     ...dataFiles,
     { path: 'training/train.mjs', content: await read('training/train.mjs') },

@@ -148,6 +148,9 @@ export const MESSAGES = {
   MLOPS_IMAGE_E7437: 'the image builder tool (buildah, docker) is not installed',
   MLOPS_IMAGE_E7438: 'the image builder tool (buildah, docker) failed',
   MLOPS_IMAGE_E7439: 'a --tag value is not a valid image tag',
+  MLOPS_IMAGE_E7440: 'the Dockerfile named by images.<image>.dockerfile does not exist in the project',
+  MLOPS_IMAGE_E7441:
+    'the built-in oci builder was asked to build a Dockerfile (images.<image>.dockerfile), which it does not run',
   // interruption and internal
   MLOPS_INTERRUPTED: 'the operation was interrupted (exit 130)',
   MLOPS_INTERNAL_E9000: 'an unexpected error; a bug in mlops',

@@ -75,6 +75,7 @@ describe('init', () => {
       'mlops.config.json',
       'README.md',
       '.gitignore',
+      '.dockerignore',
       'package.json',
       'data/wine.csv',
       'training/train.mjs',

@@ -27,7 +27,8 @@ export default defineCommand<BuildFlags>({
   options: [
     {
       flags: '--builder <name>',
-      description: 'auto|oci|buildah|docker (default: images.builder, auto = oci, built in: needs no tool)',
+      description:
+        'auto|oci|buildah|docker (default: images.builder; auto = oci, built in, needs no tool; for an image with images.<image>.dockerfile, buildah or docker)',
     },
     {
       flags: '--push',
@@ -73,12 +74,21 @@ export default defineCommand<BuildFlags>({
       import('../../../providers/images/builder-factory.js'),
     ]);
     const env = ctx.process.env;
-    const builder = await openImageBuilder({
-      builder: config.config.images.builder,
-      env,
-      registry: (host) => ctx.imageRegistry(host),
-      createRepositories: config.config.images.createRepositories,
-    });
+    // At most two builders (with and without a Dockerfile), each opened once: `build all` shares its caches.
+    const builders = new Map<boolean, ReturnType<typeof openImageBuilder>>();
+    const builder = ({ dockerfile }: { readonly dockerfile: boolean }) => {
+      const open =
+        builders.get(dockerfile) ??
+        openImageBuilder({
+          builder: config.config.images.builder,
+          dockerfile,
+          env,
+          registry: (host) => ctx.imageRegistry(host),
+          createRepositories: config.config.images.createRepositories,
+        });
+      builders.set(dockerfile, open);
+      return open;
+    };
     const built = await buildImages({
       config: config.config,
       projectDir: config.dir,

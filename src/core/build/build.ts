@@ -1,3 +1,5 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
 import { configError, usageError } from '../../kernel/errors.js';
 import { outcome, type IoHost } from '../../kernel/io-host.js';
 import type { MlopsConfig } from '../../config/schema.js';
@@ -11,7 +13,11 @@ export interface BuildImagesOptions {
   readonly config: Pick<MlopsConfig, 'name' | 'images'>;
   readonly projectDir: string;
   readonly roles: readonly ImageRole[];
-  readonly builder: ImageBuilder;
+  /**
+   * The builder for an image: the one --builder and images.builder name; `auto` gives a tool (buildah,
+   * docker) to an image built from its Dockerfile and the built-in oci builder to the others.
+   */
+  readonly builder: (needs: { readonly dockerfile: boolean }) => Promise<ImageBuilder>;
   /** --tag; default: the commit and images.<role>.tag. */
   readonly tags?: readonly string[];
   readonly platforms?: readonly Platform[];
@@ -57,7 +63,16 @@ export async function buildImages(options: BuildImagesOptions): Promise<BuiltIma
     const started = now();
     const image = repositoryOf(options.config, role);
     const tags = tagsOf(options, role, source);
-    const result = await options.builder.build({
+    const dockerfile = await dockerfileOf(options, role);
+    const builder = await options.builder({ dockerfile: dockerfile !== undefined });
+    if (dockerfile && builder.name === 'oci') {
+      throw usageError(
+        `images.${role}.dockerfile is set, and the built-in oci builder does not run Dockerfiles.`,
+        'MLOPS_IMAGE_E7441',
+        `Build it with --builder buildah or --builder docker, or remove images.${role}.dockerfile to build the traced files with oci.`,
+      );
+    }
+    const result = await builder.build({
       role,
       projectDir: options.projectDir,
       image,
@@ -65,20 +80,21 @@ export async function buildImages(options: BuildImagesOptions): Promise<BuiltIma
       tags,
       platforms: options.platforms,
       settings: settingsOf(options.config, role, source, tags),
+      ...(dockerfile && { dockerfile }),
       sourceDateEpoch: source.sourceDateEpoch,
       push: options.push,
       dryRun: options.dryRun,
       io: options.io,
     });
     const seconds = Math.round((now() - started) / 10) / 100;
-    const done: BuiltImage = { ...result, role, builder: options.builder.name, seconds };
+    const done: BuiltImage = { ...result, role, builder: builder.name, seconds };
     built.push(done);
     if (options.dryRun) continue;
     const data = {
       image: result.image,
       digest: result.digest,
       tags: result.tags,
-      builder: options.builder.name,
+      builder: builder.name,
       seconds,
       ...(result.blobs && { blobs: result.blobs }),
       ...(result.location && { location: result.location }),
@@ -102,6 +118,23 @@ function repositoryOf(config: BuildImagesOptions['config'], role: ImageRole): st
     );
   }
   return repository;
+}
+
+/** images.<role>.dockerfile, resolved in the project and checked to be a file there. */
+async function dockerfileOf(options: BuildImagesOptions, role: ImageRole): Promise<string | undefined> {
+  const relative = options.config.images[role]?.dockerfile;
+  if (relative === undefined) return undefined;
+  const file = path.resolve(options.projectDir, relative);
+  const inside = !path.relative(options.projectDir, file).startsWith('..');
+  const isFile = inside && (await stat(file).catch(() => undefined))?.isFile() === true;
+  if (!isFile) {
+    throw configError(
+      `images.${role}.dockerfile: ${relative} is not a file in the project ${options.projectDir}.`,
+      'MLOPS_IMAGE_E7440',
+      `Give a path from the project root (e.g. "${role}/Dockerfile", which mlops init writes), or remove images.${role}.dockerfile to build without one.`,
+    );
+  }
+  return file;
 }
 
 function tagsOf(options: BuildImagesOptions, role: ImageRole, source: SourceInfo): string[] {

@@ -17,6 +17,11 @@ export interface BuildRequest {
   /** Undefined: the base's single image, or this machine's platform from an index. */
   readonly platforms?: readonly Platform[];
   readonly settings: ImageSettings;
+  /**
+   * images.<role>.dockerfile as an absolute path: the tool builds it with the project as context (and
+   * `settings.labels` added), instead of the traced layers. The oci builder never receives one.
+   */
+  readonly dockerfile?: string;
   /** Seconds since the epoch for every file and the config (SOURCE_DATE_EPOCH). */
   readonly sourceDateEpoch: number;
   readonly push: boolean;
