@@ -14,7 +14,7 @@ import path from 'node:path';
 import { MlopsError } from '../../src/kernel/errors.js';
 import type { LayerBlob } from '../../src/core/build/assemble.js';
 import type { ImageRole } from '../../src/core/image-ref.js';
-import { entriesFromFiles, layerOf } from './layer.js';
+import { cachedLayerOf } from './layer-cache.js';
 import { loadTraceAnalysis, saveTraceAnalysis, type NftCache } from './trace-analysis-cache.js';
 
 /** The entry point of each image, relative to the project (what its Entrypoint runs). */
@@ -52,6 +52,9 @@ export interface ProjectLayersOptions {
 
 const IMAGE_ROOT = 'app';
 
+/** Where builds keep what spares the next one work (trace, analysis, layers): never in an image. */
+const cacheDirOf = (project: string) => path.join(project, '.mlops', 'cache');
+
 /**
  * The two layers mlops adds to a base: the dependencies the entry point reaches (traced with
  * @vercel/nft, node_modules only), then the app itself, apart so that a code change re-pushes one small
@@ -80,12 +83,17 @@ export async function projectLayers(
   }
   const dependencies = await traceDependencies(project, entry, realpathSync(mlops), role, options.traceCache);
   const app = appFiles(project, role);
+  const cacheDir = cacheDirOf(project);
   return [
-    layerOf(await entriesFromFiles(dependencies), mtime, `${role} dependencies (node_modules)`),
-    layerOf(
-      await entriesFromFiles(app),
+    await cachedLayerOf(dependencies, mtime, `${role} dependencies (node_modules)`, {
+      dir: cacheDir,
+      slot: `${role}-dependencies`,
+    }),
+    await cachedLayerOf(
+      app,
       mtime,
       `${role} app (${APP_FILES[role].filter((f) => existsSync(path.join(project, f))).join(', ')})`,
+      { dir: cacheDir, slot: `${role}-app` },
     ),
   ];
 }
@@ -97,7 +105,7 @@ async function traceDependencies(
   role: ImageRole,
   traceCache: NftCache = {},
 ): Promise<Map<string, string>> {
-  const cacheDir = path.join(project, '.mlops', 'cache');
+  const cacheDir = cacheDirOf(project);
   const cacheFile = path.join(cacheDir, `trace-${role}.json`);
   const key = createHash('sha256')
     .update(readFileSync(entry))

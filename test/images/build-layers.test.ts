@@ -1,9 +1,18 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { entriesFromFiles, layerOf } from '../../providers/images/layer.js';
+import { cachedLayerOf } from '../../providers/images/layer-cache.js';
 import { sha256 } from '../../src/core/build/assemble.js';
 import { writeTar, type TarEntry } from '../../providers/images/tar.js';
 import { tempDir } from '../support/temp-dir.js';
@@ -83,5 +92,52 @@ describe('reproducible layers', () => {
     );
     const copied = found.find((e) => e.path === 'app/copied');
     expect(copied).toMatchObject({ type: 'file', executable: false });
+  });
+});
+
+describe('the layer cache (a warm rebuild reads the blob back instead of tar and gzip)', () => {
+  const dir = path.join(root, 'cached');
+  const cache = { dir: path.join(dir, '.cache'), slot: 'serving-dependencies' };
+  const file = path.join(dir, 'index.js');
+  const files = new Map([
+    ['app/node_modules/m/index.js', file],
+    ['app/node_modules/m/package.json', path.join(dir, 'package.json')],
+  ]);
+  const blobFile = path.join(cache.dir, 'layer-serving-dependencies.tar.gz');
+  const fresh = async (mtime = 1_700_000_000) => layerOf(await entriesFromFiles(files), mtime, 'deps').digest;
+
+  it('unchanged files: the same layer, from the cache (its blob is not written again)', async () => {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(file, 'export const a = 1;\n');
+    writeFileSync(path.join(dir, 'package.json'), '{"name":"m"}\n');
+    const first = await cachedLayerOf(files, 1_700_000_000, 'deps', cache);
+    expect(first.digest).toBe(await fresh());
+    const written = statSync(blobFile).mtimeMs;
+    const again = await cachedLayerOf(files, 1_700_000_000, 'deps again', cache);
+    expect(again).toMatchObject({ digest: first.digest, diffId: first.diffId, comment: 'deps again' });
+    expect(Buffer.from(again.blob).equals(Buffer.from(first.blob))).toBe(true);
+    expect(statSync(blobFile).mtimeMs).toBe(written);
+  });
+
+  it('a same-size edit with the old mtime put back still misses (ctime moved), and gives the new bytes', async () => {
+    utimesSync(file, 1_600_000_000, 1_600_000_000);
+    const old = await cachedLayerOf(files, 1_700_000_000, 'deps', cache);
+    writeFileSync(file, 'export const b = 2;\n');
+    utimesSync(file, 1_600_000_000, 1_600_000_000);
+    const changed = await cachedLayerOf(files, 1_700_000_000, 'deps', cache);
+    expect(changed.digest).not.toBe(old.digest);
+    expect(changed.digest).toBe(await fresh());
+  });
+
+  it('another SOURCE_DATE_EPOCH misses; a damaged blob is never used, and is rewritten', async () => {
+    expect((await cachedLayerOf(files, 1_700_000_001, 'deps', cache)).digest).toBe(
+      await fresh(1_700_000_001),
+    );
+    const blob = readFileSync(blobFile);
+    blob[blob.length - 5] ^= 0xff;
+    writeFileSync(blobFile, blob);
+    const layer = await cachedLayerOf(files, 1_700_000_001, 'deps', cache);
+    expect(layer.digest).toBe(await fresh(1_700_000_001));
+    expect(sha256(readFileSync(blobFile))).toBe(layer.digest);
   });
 });
