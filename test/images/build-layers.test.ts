@@ -134,7 +134,8 @@ describe('the layer cache (a warm rebuild reads the blob back instead of tar and
       await fresh(1_700_000_001),
     );
     const blob = readFileSync(blobFile);
-    blob[blob.length - 5] ^= 0xff;
+    const at = blob.length - 5;
+    blob.writeUInt8(blob.readUInt8(at) ^ 0xff, at);
     writeFileSync(blobFile, blob);
     const layer = await cachedLayerOf(files, 1_700_000_001, 'deps', cache);
     expect(layer.digest).toBe(await fresh(1_700_000_001));
