@@ -20,11 +20,12 @@
 // `build all --dry-run --json`), uncompressed and compressed.
 // Exits non-zero only when a run fails; the figures are reported, not enforced.
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeBuildProject } from '../test/support/images/build-project.ts';
+import { buildahEnv } from '../test/support/images/buildah-env.ts';
 import { nodeBaseLayout, pushNodeBase } from '../test/support/images/node-base.ts';
 import { startRegistry } from '../test/support/registry/docker-registry.ts';
 
@@ -32,18 +33,7 @@ const bin = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'bin',
 const mb = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'mlops-bench-build-'));
-const storageConf = path.join(root, 'storage.conf');
-const storage = path.join(root, 'containers');
-writeFileSync(
-  storageConf,
-  `[storage]\ndriver = "vfs"\ngraphroot = "${storage}/root"\nrunroot = "${storage}/run"\n`,
-);
-const env = {
-  PATH: process.env.PATH,
-  HOME: process.env.HOME,
-  SOURCE_DATE_EPOCH: '1700000000',
-  CONTAINERS_STORAGE_CONF: storageConf,
-};
+const { env, storage } = buildahEnv(root);
 
 /** Runs bin/mlops with `args` in the project; resolves with its JSON events and the wall seconds. */
 function mlops(project, args) {

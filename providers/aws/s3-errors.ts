@@ -62,7 +62,7 @@ export const isNoSuchKey = (error: unknown): boolean => {
 
 /** Turns an SDK failure into one line of what failed and one of what to do (with a code CI can match). */
 export function s3Error(error: unknown, context: S3ErrorContext): MlopsError {
-  if (error instanceof MlopsError) return error;
+  if (MlopsError.is(error)) return error;
   const code = errorCode(error);
   const status = httpStatus(error);
   const where = context.endpoint ? ` at ${context.endpoint}` : '';

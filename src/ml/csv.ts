@@ -1,4 +1,5 @@
 import { MlopsError } from '../kernel/errors.js';
+import { formatCount } from '../kernel/format-count.js';
 
 export interface CsvRow {
   /** 1-based line of the file where the record starts (a quoted field may span lines). */
@@ -24,16 +25,14 @@ export interface CsvSink {
   row(fields: string[], row: number, line: number): void;
 }
 
-const count = new Intl.NumberFormat('en-US');
-
 /**
  * Where a record is, for messages: `row 1,234 (line 1,235) of data.csv`. Rows count the records
  * after the header; lines are the file's, which differ once blank lines or quoted newlines appear.
  */
 export function csvPlace(source: string, row: number, line: number): string {
   return row === 0
-    ? `line ${count.format(line)} of ${source}`
-    : `row ${count.format(row)} (line ${count.format(line)}) of ${source}`;
+    ? `line ${formatCount(line)} of ${source}`
+    : `row ${formatCount(row)} (line ${formatCount(line)}) of ${source}`;
 }
 
 /**

@@ -25,7 +25,8 @@ describe('the built executable', () => {
     expect(res.code, res.stderr).toBe(0);
     const out = res.stdout;
     const imported = out.split('\n').filter((l) => l.startsWith('IMPORT '));
-    expect(imported.length).toBeGreaterThan(5);
+    // the tracer saw bin/mlops and the CLI it runs (one bundled file after `npm run build`)
+    expect(imported.length).toBeGreaterThan(1);
     for (const heavy of HEAVY) {
       expect(
         imported.filter((l) => l.includes(`/node_modules/${heavy}`)),

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { makeBuildProject, ok, type BuildProject } from '../support/images/build-project.js';
+import { buildahEnv } from '../support/images/buildah-env.js';
 import { nodeBaseLayout, pushNodeBase } from '../support/images/node-base.js';
 import { missingRegistry, startRegistry, type RegistryHandle } from '../support/registry/docker-registry.js';
 import { runMlops } from '../support/run-mlops.js';
@@ -31,13 +32,7 @@ interface Pushed {
 
 describe.skipIf(skip)('mlops build serving --builder buildah --push', () => {
   const root = tempDir('mlops-build-buildah-');
-  const storage = path.join(root, 'containers');
-  const env = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    SOURCE_DATE_EPOCH: '1700000000',
-    CONTAINERS_STORAGE_CONF: path.join(root, 'storage.conf'),
-  };
+  const { env, storage } = buildahEnv(root);
   let registry: RegistryHandle;
   let project: BuildProject;
 
@@ -54,10 +49,6 @@ describe.skipIf(skip)('mlops build serving --builder buildah --push', () => {
   };
 
   beforeAll(async () => {
-    writeFileSync(
-      env.CONTAINERS_STORAGE_CONF,
-      `[storage]\ndriver = "vfs"\ngraphroot = "${storage}/root"\nrunroot = "${storage}/run"\n`,
-    );
     registry = await startRegistry();
     pushNodeBase(nodeBaseLayout(), `${registry.host}/node-base:test`);
     project = await makeBuildProject(root, {

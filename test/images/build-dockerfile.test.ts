@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from '
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { makeBuildProject, ok, type BuildProject } from '../support/images/build-project.js';
+import { buildahEnv } from '../support/images/buildah-env.js';
 import { nodeBaseLayout, pushNodeBase } from '../support/images/node-base.js';
 import { missingRegistry, startRegistry, type RegistryHandle } from '../support/registry/docker-registry.js';
 import { runMlops } from '../support/run-mlops.js';
@@ -42,13 +43,7 @@ interface Event {
 
 describe.skipIf(skip)('mlops build from images.serving.dockerfile', () => {
   const root = tempDir('mlops-build-dockerfile-');
-  const storage = path.join(root, 'containers');
-  const env = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    SOURCE_DATE_EPOCH: '1700000000',
-    CONTAINERS_STORAGE_CONF: path.join(root, 'storage.conf'),
-  };
+  const { env } = buildahEnv(root);
   let registry: RegistryHandle;
   let project: BuildProject;
   const images = () => ({
@@ -61,10 +56,6 @@ describe.skipIf(skip)('mlops build from images.serving.dockerfile', () => {
     execFileSync('skopeo', ['inspect', '--tls-verify=false', ...args], { encoding: 'utf8' });
 
   beforeAll(async () => {
-    writeFileSync(
-      env.CONTAINERS_STORAGE_CONF,
-      `[storage]\ndriver = "vfs"\ngraphroot = "${storage}/root"\nrunroot = "${storage}/run"\n`,
-    );
     registry = await startRegistry();
     pushNodeBase(nodeBaseLayout(), `${registry.host}/node-base:test`);
     project = await makeBuildProject(root, { env, images: images() });

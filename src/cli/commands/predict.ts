@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { setFlagsFromString } from 'node:v8';
 import type { LoadedConfig } from '../../config/load.js';
 import { MlopsError, usageError } from '../../kernel/errors.js';
+import { formatCount } from '../../kernel/format-count.js';
 import { info } from '../../kernel/io-host.js';
 import type { ClientPrediction, PredictClient } from '../../serving/client.js';
 import type { PredictionsFile, PredictionTally } from '../../serving/client-output.js';
@@ -28,8 +28,6 @@ const PROTOCOL_NAMES = ['simple', 'tfserving', 'v2'];
 const TABLE_ROWS = 200;
 /** The rows a summary shows. */
 const SUMMARY_ROWS = 10;
-
-const count = new Intl.NumberFormat('en-US');
 
 export default defineCommand<PredictFlags>({
   name: 'predict',
@@ -91,6 +89,8 @@ export default defineCommand<PredictFlags>({
     // undici parses HTTP with llhttp compiled to WebAssembly, which V8 re-optimizes in background
     // threads that node waits for before exiting: ~100 ms of a ~250 ms command. The baseline wasm
     // compiler is ample for a short client, so this process keeps to it (set before undici loads).
+    // node:v8 is imported here, not on top: loading it costs every other command (--help) ~7 ms.
+    const { setFlagsFromString } = await import('node:v8');
     setFlagsFromString('--liftoff-only');
     const [{ PredictClient }, { listRows, rowsFromFile, rowsFromJson }, output] = await Promise.all([
       import('../../serving/client.js'),
@@ -164,18 +164,18 @@ export default defineCommand<PredictFlags>({
       return {
         json: { model_version, predictions: tally.kept },
         human: (print, style) => {
-          print(style.dim(`${url} · model version ${model_version} · ${count.format(tally.total)} rows`));
+          print(style.dim(`${url} · model version ${model_version} · ${formatCount(tally.total)} rows`));
           if (tally.total <= TABLE_ROWS) {
             print(predictionTable(tally.kept));
           } else {
             printSummary(tally, print);
           }
           if (written !== undefined) {
-            print(`All ${count.format(tally.total)} predictions are in ${written}.`);
+            print(`All ${formatCount(tally.total)} predictions are in ${written}.`);
           } else if (tally.total > TABLE_ROWS) {
             print(
               style.dim(
-                `All ${count.format(tally.total)} predictions: --out FILE.csv (or .jsonl) writes them to a file, --json prints them.`,
+                `All ${formatCount(tally.total)} predictions: --out FILE.csv (or .jsonl) writes them to a file, --json prints them.`,
               ),
             );
           }
@@ -205,7 +205,7 @@ async function predictBatch(
   } catch (error) {
     if (rows.count <= batchSize || !MlopsError.is(error) || error.code === 'MLOPS_SERVE_E8001') throw error;
     throw new MlopsError(
-      `Rows ${count.format(start + 1)}–${count.format(end)}${file === undefined ? '' : ` of ${file}`}: ${error.message}`,
+      `Rows ${formatCount(start + 1)}–${formatCount(end)}${file === undefined ? '' : ` of ${file}`}: ${error.message}`,
       { code: error.code, hint: error.hint, source: error.source, cause: error },
     );
   }
@@ -218,7 +218,7 @@ function printSummary(tally: PredictionTally, print: (line?: string) => void): v
     print(
       table(
         ['LABEL', 'ROWS', 'SHARE'],
-        classes.map(([label, n]) => [label, count.format(n), `${((100 * n) / tally.total).toFixed(1)}%`]),
+        classes.map(([label, n]) => [label, formatCount(n), `${((100 * n) / tally.total).toFixed(1)}%`]),
       ),
     );
   }
