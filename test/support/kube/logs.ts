@@ -40,8 +40,15 @@ export class ContainerLog {
   }
 }
 
-/** RFC 3339 with up to nine fractional digits, to milliseconds (all a Date holds). */
-const millis = (time: string): number => Date.parse(time.replace(/(\.\d{3})\d*Z$/, '$1Z'));
+/**
+ * RFC 3339 with up to nine fractional digits, in nanoseconds: as precise as kubelet compares. Lines read in
+ * one chunk are stamped microseconds apart, so milliseconds would show a line from before `sinceTime`.
+ */
+const nanos = (time: string): bigint => {
+  const [, seconds = time, fraction = '', zone = ''] =
+    /^(.*?)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/.exec(time) ?? [];
+  return BigInt(Date.parse(`${seconds}${zone}`)) * 1_000_000n + BigInt(fraction.padEnd(9, '0'));
+};
 
 export interface LogQuery {
   readonly follow: boolean;
@@ -84,7 +91,8 @@ export class PodLogs {
       (query.sinceSeconds !== undefined
         ? new Date(Date.now() - query.sinceSeconds * 1000).toISOString()
         : undefined);
-    const shown = (line: LogLine): boolean => !since || millis(line.time) >= millis(since);
+    const from = since === undefined ? undefined : nanos(since);
+    const shown = (line: LogLine): boolean => from === undefined || nanos(line.time) >= from;
     const format = (line: LogLine): string => (query.timestamps ? `${line.time} ${line.text}` : line.text);
     let backlog = log.lines.filter(shown);
     if (query.tailLines !== undefined) backlog = query.tailLines === 0 ? [] : backlog.slice(-query.tailLines);

@@ -80,9 +80,8 @@ let lastStamp = 0;
 export function nanoTimestamp(): string {
   const ms = (lastStamp = Math.max(performance.timeOrigin + performance.now(), lastStamp + 0.001));
   const whole = Math.floor(ms);
-  const nanos = String(Math.round((ms - whole) * 1e6))
-    .padStart(6, '0')
-    .slice(0, 6);
+  // floor, not round: a fraction rounded up to 1,000,000 would not fit its six digits
+  const nanos = String(Math.floor((ms - whole) * 1e6)).padStart(6, '0');
   return new Date(whole).toISOString().replace(/Z$/, `${nanos}Z`);
 }
 
