@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { didYouMean } from './suggest.js';
 
 /** Where a value came from: the config file, an environment section, a variable or a flag. */

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { configError, usageError } from '../kernel/errors.js';
 import { configSchema, type MlopsConfig } from './schema.js';
 import { formatIssues, type Origin } from './diagnostics.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { usageError } from '../kernel/errors.js';
 import { knownFields } from './diagnostics.js';
 import { trainSchema } from './schema.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The shape of `mlops.config.json`. One source for validation, defaults, types and the JSON Schema that

@@ -1,6 +1,6 @@
 import { MlopsError } from '../kernel/errors.js';
 import type { ClientRow } from './client-rows.js';
-import { createHttpClient, type HttpClient } from './http-client.js';
+import { createHttpClient, HttpClientError, type HttpClient } from './http-client.js';
 import { isNetworkErrorCode } from '../kernel/network-errors.js';
 
 export const PROTOCOLS = ['simple', 'tfserving', 'v2'] as const;
@@ -28,16 +28,15 @@ export interface PredictClientOptions {
 
 type Json = Record<string, unknown>;
 
-/**
- * A client of the serving app's three protocols, on undici with one keep-alive pool. It imports no tfjs
- * (so `mlops predict` starts fast). Close it when done: the pool's sockets keep a process alive.
- */
 /** How often `waitUntilReady` asks again. */
 const READY_POLL_MS = 200;
 
+/**
+ * A client of the serving app's three protocols, on node:http(s) with one keep-alive socket. It imports
+ * no tfjs (so `mlops predict` starts fast). Close it when done: a kept-alive socket keeps a process alive.
+ */
 export class PredictClient {
   private readonly base: string;
-  private readonly origin: string;
   /** A base URL's path (a server behind a path prefix). */
   private readonly prefix: string;
   private readonly http: HttpClient;
@@ -63,15 +62,14 @@ export class PredictClient {
         source: 'usage',
       });
     }
-    this.origin = parsed.origin;
     this.prefix = parsed.pathname.replace(/\/+$/, '');
     this.protocol = options.protocol ?? 'simple';
     this.model = options.model;
     const timeout = options.timeoutMs ?? 60_000;
     this.http = createHttpClient({
-      connect: { timeout: Math.min(timeout, 10_000) },
-      headersTimeout: timeout,
-      bodyTimeout: timeout,
+      origin: parsed,
+      connectTimeoutMs: Math.min(timeout, 10_000),
+      idleTimeoutMs: timeout,
     });
   }
 
@@ -166,8 +164,7 @@ export class PredictClient {
     let statusCode: number;
     let text: string;
     try {
-      const res = await this.http.request({
-        origin: this.origin,
+      ({ statusCode, text } = await this.http.request({
         path: `${this.prefix}${path}`,
         method,
         headers:
@@ -175,9 +172,7 @@ export class PredictClient {
             ? { accept: 'application/json' }
             : { accept: 'application/json', 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      statusCode = res.statusCode;
-      text = await res.body.text();
+      }));
     } catch (error) {
       throw unreachable(this.base, error);
     }
@@ -267,10 +262,10 @@ function readInferResponse(answer: Json, base: string): PredictResult {
 function unreachable(base: string, error: unknown): MlopsError {
   const code = (error as { code?: string }).code ?? '';
   const refused = code === 'ECONNREFUSED';
+  const detail =
+    error instanceof HttpClientError || !isNetworkErrorCode(code) ? (error as Error).message : code;
   return new MlopsError(
-    refused
-      ? `No server is listening at ${base}.`
-      : `Cannot reach the server at ${base}: ${isNetworkErrorCode(code) || code.startsWith('UND_ERR') ? code : (error as Error).message}.`,
+    refused ? `No server is listening at ${base}.` : `Cannot reach the server at ${base}: ${detail}.`,
     {
       code: 'MLOPS_SERVE_E8001',
       hint: refused

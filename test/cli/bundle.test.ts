@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -83,6 +83,41 @@ describe('the bundled CLI front (dist/cli.mjs)', () => {
       expect(a, argv.join(' ')).toEqual(b);
       expect(a.code).toBe(2);
     }
+  });
+
+  it('reports every problem of a bad configuration as the compiled sources do (through its config chunk)', () => {
+    const dir = path.join(cwd, 'bad-config');
+    mkdirSync(dir);
+    writeFileSync(
+      path.join(dir, 'mlops.config.json'),
+      JSON.stringify({
+        name: 'Bad_Name',
+        registry: 'ftp://models',
+        trian: {},
+        train: { epochs: 0, backend: 'gpu', hiddenUnits: [64, 'x'] },
+        serve: { port: 'eighty' },
+        deploy: { autoscaling: { minReplicas: 5, maxReplicas: 2 } },
+      }),
+    );
+    // One process each: zod keeps its settings (the chunk's `jitless`) on globalThis.
+    const runner =
+      'const cli = await import(process.argv[1]); process.exitCode = await cli.run(process.argv.slice(2), cli.processEnv());';
+    const predict = (cli: string) =>
+      spawnSync(
+        process.execPath,
+        ['--input-type=module', '-e', runner, pathToFileURL(cli).href, 'predict', '--data', '[1]', '--json'],
+        { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: cwd } },
+      );
+    const bundledRun = predict(path.join(out, 'cli.mjs'));
+    const compiledRun = predict(path.join(repoRoot, 'dist', 'src', 'cli', 'main.js'));
+    expect(bundledRun.status, bundledRun.stderr).toBe(2);
+    const { error } = JSON.parse(bundledRun.stdout) as { error: { code: string; message: string } };
+    expect(error.code).toBe('MLOPS_CONFIG_E2003');
+    for (const field of ['name', 'registry', 'trian', 'train.epochs', 'train.backend', 'serve.port']) {
+      expect(error.message).toContain(field);
+    }
+    expect(error.message).toContain('minReplicas must not exceed maxReplicas');
+    expect({ ...bundledRun, pid: 0 }).toEqual({ ...compiledRun, pid: 0 });
   });
 
   it('runs a handler through its lazy import (init writes a project)', async () => {

@@ -86,12 +86,6 @@ export default defineCommand<PredictFlags>({
       }) ?? 500;
     const wait = numberFlag('--wait', flags.wait, { min: 0, max: 3600, example: '--wait 10' }) ?? 0;
     const url = flags.url ?? (await defaultUrl(ctx));
-    // undici parses HTTP with llhttp compiled to WebAssembly, which V8 re-optimizes in background
-    // threads that node waits for before exiting: ~100 ms of a ~250 ms command. The baseline wasm
-    // compiler is ample for a short client, so this process keeps to it (set before undici loads).
-    // node:v8 is imported here, not on top: loading it costs every other command (--help) ~7 ms.
-    const { setFlagsFromString } = await import('node:v8');
-    setFlagsFromString('--liftoff-only');
     const [{ PredictClient }, { listRows, rowsFromFile, rowsFromJson }, output] = await Promise.all([
       import('../../serving/client.js'),
       import('../../serving/client-rows.js'),
