@@ -70,6 +70,8 @@ describe.skipIf(skip)('mlops build from images.serving.dockerfile', () => {
     const plan = res.lines<Event>().find((e) => e.event === 'build-plan')!;
     expect(plan.builder).toBe('buildah');
     expect(plan.layers).toEqual([{ comment: 'the steps of serving/Dockerfile.team', fromBase: false }]);
+    const human = ok(await runMlops(['build', 'serving', '--dry-run'], { cwd: project.dir, env }));
+    expect(human.stdout).toMatch(/^ {2}layer +the steps of serving\/Dockerfile\.team$/m);
   }, 60_000);
 
   it('auto builds it with buildah and pushes; the image has its steps and files, and our labels', async () => {

@@ -17,7 +17,7 @@ const TARGETS: Record<string, readonly ImageRole[]> = {
 };
 const BUILDERS = ['auto', 'oci', 'buildah', 'docker'] as const;
 
-const mb = (bytes: number | undefined) => (bytes === undefined ? '?' : `${(bytes / 1e6).toFixed(1)} MB`);
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 export default defineCommand<BuildFlags>({
   name: 'build',
@@ -132,9 +132,12 @@ export default defineCommand<BuildFlags>({
               `  blobs    ${image.blobs.uploaded} uploaded, ${image.blobs.mounted} mounted, ${image.blobs.exists} already there`,
             );
           for (const layer of image.layers.filter((l) => !l.fromBase || flags.dryRun)) {
-            print(
-              `  layer    ${layer.comment}: ${mb(layer.size)} compressed${layer.uncompressedSize ? `, ${mb(layer.uncompressedSize)} unpacked` : ''}`,
-            );
+            // A Dockerfile's steps have no size before the tool runs them.
+            const sizes =
+              layer.size === undefined
+                ? ''
+                : `: ${mb(layer.size)} compressed${layer.uncompressedSize ? `, ${mb(layer.uncompressedSize)} unpacked` : ''}`;
+            print(`  layer    ${layer.comment}${sizes}`);
           }
         }
       },
