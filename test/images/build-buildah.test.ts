@@ -3,6 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { makeBuildProject, ok, type BuildProject } from '../support/images/build-project.js';
+import { inspectConfig, inspectDigest, inspectRaw, skopeo } from '../support/images/skopeo.js';
 import { buildahEnv } from '../support/images/buildah-env.js';
 import { nodeBaseLayout, pushNodeBase } from '../support/images/node-base.js';
 import { missingRegistry, startRegistry, type RegistryHandle } from '../support/registry/docker-registry.js';
@@ -36,8 +37,6 @@ describe.skipIf(skip)('mlops build serving --builder buildah --push', () => {
   let registry: RegistryHandle;
   let project: BuildProject;
 
-  const skopeo = (...args: string[]) =>
-    execFileSync('skopeo', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   const build = async () => {
     const res = ok(
       await runMlops(['build', 'serving', '--builder', 'buildah', '--push', '--json'], {
@@ -76,44 +75,22 @@ describe.skipIf(skip)('mlops build serving --builder buildah --push', () => {
       builder: 'buildah',
       digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
     });
-    expect(skopeo('inspect', '--tls-verify=false', '--format', '{{.Digest}}', ref()).trim()).toBe(
-      first.digest,
-    );
+    expect(inspectDigest(ref())).toBe(first.digest);
     expect(readdirSync(path.join(storage, 'root'))).toContain('vfs-images');
     // The project's own Dockerfile (npm ci) is still there, untouched: it is not what was built.
     expect(existsSync(path.join(project.dir, 'serving', 'Dockerfile'))).toBe(true);
   }, 180_000);
 
   it('skopeo shows the base layer reused, our two layers, entrypoint, user, env and labels', () => {
-    const base = JSON.parse(
-      skopeo('inspect', '--tls-verify=false', '--raw', `docker://${registry.host}/node-base:test`),
-    ) as { manifests: { digest: string }[] };
-    const baseManifest = JSON.parse(
-      skopeo(
-        'inspect',
-        '--tls-verify=false',
-        '--raw',
-        `docker://${registry.host}/node-base@${base.manifests[0]!.digest}`,
-      ),
-    ) as { layers: { digest: string }[] };
-    const manifest = JSON.parse(skopeo('inspect', '--tls-verify=false', '--raw', ref())) as {
-      layers: { digest: string }[];
-    };
+    const base = inspectRaw<{ manifests: { digest: string }[] }>(`docker://${registry.host}/node-base:test`);
+    const baseManifest = inspectRaw<{ layers: { digest: string }[] }>(
+      `docker://${registry.host}/node-base@${base.manifests[0]!.digest}`,
+    );
+    const manifest = inspectRaw<{ layers: { digest: string }[] }>(ref());
     expect(manifest.layers).toHaveLength(3);
     expect(manifest.layers[0]!.digest).toBe(baseManifest.layers[0]!.digest);
 
-    const config = JSON.parse(skopeo('inspect', '--tls-verify=false', '--config', ref())) as {
-      created: string;
-      config: {
-        Entrypoint: string[];
-        Cmd?: string[];
-        User: string;
-        WorkingDir: string;
-        Env: string[];
-        ExposedPorts: Record<string, unknown>;
-        Labels: Record<string, string>;
-      };
-    };
+    const config = inspectConfig(ref());
     expect(config.config).toMatchObject({
       Entrypoint: ['node', 'serving/server.mjs'],
       User: '1000:1000',

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from '
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { makeBuildProject, ok, type BuildProject } from '../support/images/build-project.js';
+import { inspectConfig, inspectDigest, skopeo } from '../support/images/skopeo.js';
 import { buildahEnv } from '../support/images/buildah-env.js';
 import { nodeBaseLayout, pushNodeBase } from '../support/images/node-base.js';
 import { missingRegistry, startRegistry, type RegistryHandle } from '../support/registry/docker-registry.js';
@@ -52,8 +53,6 @@ describe.skipIf(skip)('mlops build from images.serving.dockerfile', () => {
   });
   const build = (...args: string[]) =>
     runMlops(['build', 'serving', '--json', ...args], { cwd: project.dir, env });
-  const skopeo = (...args: string[]) =>
-    execFileSync('skopeo', ['inspect', '--tls-verify=false', ...args], { encoding: 'utf8' });
 
   beforeAll(async () => {
     registry = await startRegistry();
@@ -74,17 +73,14 @@ describe.skipIf(skip)('mlops build from images.serving.dockerfile', () => {
     expect(human.stdout).toMatch(/^ {2}layer +the steps of serving\/Dockerfile\.team$/m);
   }, 60_000);
 
-  it('auto builds it with buildah and pushes; the image has its steps and files, and our labels', async () => {
+  it('auto builds it with buildah and pushes; the image has its steps and files, and our labels', async (ctx) => {
     const res = ok(await build('--push'));
     const pushed = res.lines<Event>().at(-1)!;
     expect(pushed).toMatchObject({ event: 'pushed', builder: 'buildah' });
     const ref = `docker://${registry.host}/team-serving:${project.commit}`;
-    expect(skopeo('--format', '{{.Digest}}', ref).trim()).toBe(pushed.digest);
+    expect(inspectDigest(ref)).toBe(pushed.digest);
 
-    const config = JSON.parse(skopeo('--config', ref)) as {
-      config: { Entrypoint: string[]; User: string; Labels: Record<string, string> };
-      history: { created_by?: string }[];
-    };
+    const config = inspectConfig(ref);
     expect(config.config.Entrypoint).toEqual(['node', 'serving/server.mjs']);
     expect(config.config.User).toBe('1000:1000');
     // The team's Dockerfile sets no label: buildah added the ones every mlops image carries.
@@ -96,10 +92,10 @@ describe.skipIf(skip)('mlops build from images.serving.dockerfile', () => {
     expect(steps).toContain('/etc/motd-mlops');
 
     const why = missingTool('umoci', ['--version']);
-    if (why) return;
+    if (why) return ctx.skip(why);
     const layout = path.join(root, 'layout');
     const bundle = path.join(root, 'bundle');
-    execFileSync('skopeo', ['copy', '--src-tls-verify=false', ref, `oci:${layout}:built`], { stdio: 'pipe' });
+    skopeo('copy', '--src-tls-verify=false', ref, `oci:${layout}:built`);
     execFileSync('umoci', ['unpack', '--image', `${layout}:built`, bundle], { stdio: 'pipe' });
     const rootfs = path.join(bundle, 'rootfs');
     expect(existsSync(path.join(rootfs, 'etc', 'motd-mlops'))).toBe(true);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { freePort } from '../support/free-port.js';
 import { nodeBaseLayout, pushNodeBase, type NodeBase } from '../support/images/node-base.js';
+import { inspectConfig, inspectDigest, inspectRaw, skopeo } from '../support/images/skopeo.js';
 import { spawnJsonLines } from '../support/json-lines-child.js';
 import { installPacked } from '../support/packed-install.js';
 import { missingRegistry, startRegistry, type RegistryHandle } from '../support/registry/docker-registry.js';
@@ -56,8 +57,6 @@ describe.skipIf(skip)('mlops build serving --builder oci --push', () => {
     const config = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
     writeFileSync(file, JSON.stringify({ ...config, images }, null, 2));
   };
-  const skopeo = (...args: string[]) =>
-    execFileSync('skopeo', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   const build = async (...extra: string[]) => {
     const res = await runMlops(['build', 'serving', '--push', '--json', ...extra], { cwd: project, env });
     return { res, events: res.lines<Pushed | LayerEvent | { event: string }>() };
@@ -107,34 +106,19 @@ describe.skipIf(skip)('mlops build serving --builder oci --push', () => {
 
   it('skopeo shows the layers, media types, entrypoint, user, env and labels we meant', () => {
     const ref = `docker://${registry.host}/iris-serving:${commit}`;
-    const manifest = JSON.parse(skopeo('inspect', '--tls-verify=false', '--raw', ref)) as {
+    const manifest = inspectRaw<{
       mediaType: string;
       config: { mediaType: string };
       layers: { mediaType: string }[];
-    };
+    }>(ref);
     expect(manifest.mediaType).toBe('application/vnd.oci.image.manifest.v1+json');
     expect(manifest.config.mediaType).toBe('application/vnd.oci.image.config.v1+json');
     expect(manifest.layers.map((l) => l.mediaType)).toEqual(
       Array(3).fill('application/vnd.oci.image.layer.v1.tar+gzip'),
     );
-    const digest = skopeo('inspect', '--tls-verify=false', '--format', '{{.Digest}}', ref).trim();
-    expect(digest).toBe(first.digest);
+    expect(inspectDigest(ref)).toBe(first.digest);
 
-    const config = JSON.parse(skopeo('inspect', '--tls-verify=false', '--config', ref)) as {
-      created: string;
-      architecture: string;
-      config: {
-        Entrypoint: string[];
-        Cmd?: string[];
-        User: string;
-        WorkingDir: string;
-        Env: string[];
-        ExposedPorts: Record<string, unknown>;
-        Labels: Record<string, string>;
-      };
-      rootfs: { diff_ids: string[] };
-      history: unknown[];
-    };
+    const config = inspectConfig(ref);
     expect(config.config).toMatchObject({
       Entrypoint: ['node', 'serving/server.mjs'],
       User: '1000:1000',
@@ -196,7 +180,7 @@ describe.skipIf(skip)('mlops build serving --builder oci --push', () => {
   };
   const tagExists = (tag: string) => {
     try {
-      skopeo('inspect', '--tls-verify=false', '--raw', `docker://${registry.host}/iris-serving:${tag}`);
+      inspectDigest(`docker://${registry.host}/iris-serving:${tag}`);
       return true;
     } catch {
       return false;

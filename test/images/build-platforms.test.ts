@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { makeBuildProject, ok, type BuildProject } from '../support/images/build-project.js';
+import { inspectConfig, inspectRaw } from '../support/images/skopeo.js';
 import { nodeBaseLayout, pushNodeBase } from '../support/images/node-base.js';
 import { missingRegistry, startRegistry, type RegistryHandle } from '../support/registry/docker-registry.js';
 import { runMlops } from '../support/run-mlops.js';
@@ -33,12 +34,6 @@ describe.skipIf(skip)('mlops build --platform linux/amd64,linux/arm64', () => {
   const env = { PATH: process.env.PATH, HOME: process.env.HOME, SOURCE_DATE_EPOCH: '1700000000' };
   let registry: RegistryHandle;
   let project: BuildProject;
-
-  const skopeo = (...args: string[]) =>
-    execFileSync('skopeo', ['inspect', '--tls-verify=false', ...args], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
 
   beforeAll(async () => {
     registry = await startRegistry();
@@ -80,12 +75,8 @@ describe.skipIf(skip)('mlops build --platform linux/amd64,linux/arm64', () => {
 
     const images = index.manifests.map((entry) => {
       expect(entry.mediaType).toBe('application/vnd.oci.image.manifest.v1+json');
-      const manifest = JSON.parse(skopeo('--raw', `docker://${ref}@${entry.digest}`)) as Manifest;
-      const config = JSON.parse(skopeo('--config', `docker://${ref}@${entry.digest}`)) as {
-        architecture: string;
-        os: string;
-        config: { Entrypoint: string[] };
-      };
+      const manifest = inspectRaw<Manifest>(`docker://${ref}@${entry.digest}`);
+      const config = inspectConfig(`docker://${ref}@${entry.digest}`);
       expect(config).toMatchObject({
         architecture: entry.platform.architecture,
         os: 'linux',
@@ -143,13 +134,10 @@ describe.skipIf(skip)('mlops build --platform linux/amd64,linux/arm64', () => {
       ),
     );
     const ref = `${registry.host}/iris-serving`;
-    const index = JSON.parse(skopeo('--raw', `docker://${ref}:buildah`)) as Index;
+    const index = inspectRaw<Index>(`docker://${ref}:buildah`);
     expect(index.manifests.map((m) => m.platform.architecture).sort()).toEqual(['amd64', 'arm64']);
     for (const entry of index.manifests) {
-      const config = JSON.parse(skopeo('--config', `docker://${ref}@${entry.digest}`)) as {
-        architecture: string;
-      };
-      expect(config.architecture).toBe(entry.platform.architecture);
+      expect(inspectConfig(`docker://${ref}@${entry.digest}`).architecture).toBe(entry.platform.architecture);
     }
   }, 180_000);
 });
