@@ -37,18 +37,14 @@ import { createServer } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { firstArg, flag, option } from './bench-options.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(root, 'bin', 'mlops');
-const args = process.argv.slice(2);
-const flag = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : fallback;
-};
 
 // The bare server: parses the JSON body and answers a fixed JSON document. Started as a child process.
-if (args[0] === '--bare-server') {
-  const answer = readFileSync(flag('answer-file'));
+if (firstArg() === '--bare-server') {
+  const answer = readFileSync(option('answer-file'));
   const server = createServer((req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
@@ -74,10 +70,10 @@ if (args[0] === '--bare-server') {
 }
 
 async function main() {
-  const duration = Number(flag('duration', '10'));
-  const connections = Number(flag('connections', '50'));
-  const rounds = Number(flag('rounds', '3'));
-  const asJson = args.includes('--json');
+  const duration = Number(option('duration', '10'));
+  const connections = Number(option('connections', '50'));
+  const rounds = Number(option('rounds', '3'));
+  const asJson = flag('json');
   const log = (line) => process.stderr.write(`${line}\n`);
 
   const pin = canPin();

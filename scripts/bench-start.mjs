@@ -15,16 +15,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { flag, option } from './bench-options.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(root, 'bin', 'mlops');
-const args = process.argv.slice(2);
-const flag = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const runs = flag('runs', 30);
-const warmup = flag('warmup', 3);
+const runs = Number(option('runs', 30));
+const warmup = Number(option('warmup', 3));
 const log = (line) => process.stderr.write(`${line}\n`);
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'mlops-bench-start-'));
@@ -63,7 +59,7 @@ try {
       ok: command.target === undefined ? undefined : over <= command.target,
     };
   });
-  if (args.includes('--json')) {
+  if (flag('json')) {
     process.stdout.write(`${JSON.stringify({ runs, cpus: os.cpus().length, results }, null, 2)}\n`);
   } else {
     const rows = results.map((r) => [
